@@ -18,7 +18,8 @@ namespace telemark::phone {
 
 struct NanpRegion {
   std::string country;  // "US", "CA", or another NANP country code if the table has one
-  std::string region;   // "NY", "ON", ...
+  std::string region;   // "NY", "ON", ...; "NS/PE" when the area code spans
+                        // several (apply the rules of each)
 };
 
 class NanpRegions {
