@@ -1,0 +1,398 @@
+// bench_store: imports N synthetic leads through Store::begin_import /
+// LeadWriter::append (batches of 10,000) / commit, and compares with the
+// database's own bulk loader on a CSV of the same rows in the same run:
+//   SQLite:      the sqlite3 shell's `.import` into a plain table
+//   PostgreSQL:  psql's `\copy` into a plain table (throwaway server
+//                started with scripts/pg-test-server)
+// and list_phones over the imported list against the shell reading the
+// same phones. Prints the median of several runs of each and the ratios,
+// in wall time and (where both sides run in processes we can measure) CPU
+// time, the steadier figure on a busy machine.
+//
+//   bench_store [--rows N] [--runs R] [--dir DIR] [--no-postgres]
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "base/paths.h"
+#include "base/time.h"
+#include "store/store.h"
+
+extern char** environ;
+
+namespace {
+
+using telemark::store::ImportRun;
+using telemark::store::Lead;
+using telemark::store::Store;
+
+constexpr size_t kBatch = 10'000;
+constexpr const char* kColumns =
+    "list_id,phone,phone_raw,extension,number_type,time_zones,first_name,last_name,email,"
+    "address,city,region,postal_code,country,attributes,consent_at,consent_revoked_at,"
+    "last_purchase_at,last_inquiry_at,contract_active,contract_ended_at,score,source_line,"
+    "import_id,created_at";
+
+// Wall time, and CPU time of the process doing the work (the machine is
+// shared: CPU time is the steadier figure when others are busy).
+struct Sample {
+  double wall = 0, cpu = 0;
+};
+
+double cpu_now() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+class Stopwatch {
+ public:
+  Stopwatch() : wall0_(std::chrono::steady_clock::now()), cpu0_(cpu_now()) {}
+  Sample elapsed() const {
+    return {std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0_).count(),
+            cpu_now() - cpu0_};
+  }
+
+ private:
+  std::chrono::steady_clock::time_point wall0_;
+  double cpu0_;
+};
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+[[noreturn]] void die(const std::string& msg) {
+  std::fprintf(stderr, "bench_store: %s\n", msg.c_str());
+  std::exit(1);
+}
+
+// A distinct, scattered 11-digit number per row, so the UNIQUE(list_id,
+// phone) index is filled in random order as real lists do. 2654435761 is
+// prime, hence a bijection modulo 9e9.
+uint64_t phone_of(uint64_t row) {
+  return 10'000'000'000ULL + (row * 2654435761ULL) % 9'000'000'000ULL;
+}
+
+// One batch of realistic-looking leads; rows differ by phone and line.
+std::vector<Lead> template_batch() {
+  const char* first[] = {"Ann", "Bob", "Carla", "Dmitri", "Eve", "François", "Giulia", "Hiro"};
+  const char* last[] = {"Lee", "Smith", "Rossi", "García", "Nguyen", "Müller", "Kowalski"};
+  const char* city[] = {"New York", "Buffalo", "Albany", "Rochester", "Syracuse"};
+  std::vector<Lead> batch(kBatch);
+  for (size_t i = 0; i < kBatch; ++i) {
+    Lead& l = batch[i];
+    l.number_type = i % 3 ? "mobile" : "fixed_line_or_mobile";
+    l.time_zones = "America/New_York";
+    l.first_name = first[i % 8];
+    l.last_name = last[i % 7];
+    l.email = std::string(first[i % 8]) + "." + std::to_string(i) + "@example.com";
+    l.address = std::to_string(100 + i % 900) + " Main Street";
+    l.city = city[i % 5];
+    l.region = "NY";
+    l.postal_code = std::to_string(10000 + i % 90000);
+    l.country = "US";
+    l.attributes_json = i % 4 ? "{}" : R"({"segment":"gold"})";
+    if (i % 5 == 0) l.facts.consent_at = telemark::Instant(std::chrono::seconds(1'700'000'000 + i));
+    if (i % 2 == 0) l.score = 0.001 * static_cast<double>(i % 1000);
+  }
+  return batch;
+}
+
+void fill(std::vector<Lead>& batch, uint64_t first_row) {
+  for (size_t i = 0; i < batch.size(); ++i) {
+    uint64_t row = first_row + i;
+    batch[i].phone = phone_of(row);
+    // Not "+" + std::to_string(): GCC 12 -O3 warns falsely on it (-Wrestrict).
+    char raw[24] = "+";
+    batch[i].phone_raw.assign(raw, std::to_chars(raw + 1, raw + sizeof raw, batch[i].phone).ptr);
+    batch[i].source_line = row + 2;
+  }
+}
+
+std::string csv_time(const std::optional<telemark::Instant>& t) {
+  return t ? std::to_string(telemark::to_unix_seconds(*t)) : "";
+}
+
+std::string csv_quote(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+void write_csv(const std::string& path, uint64_t rows) {
+  std::ofstream out(path);
+  out << kColumns << '\n';
+  std::vector<Lead> batch = template_batch();
+  for (uint64_t first = 0; first < rows; first += kBatch) {
+    fill(batch, first);
+    size_t n = std::min<uint64_t>(kBatch, rows - first);
+    for (size_t i = 0; i < n; ++i) {
+      const Lead& l = batch[i];
+      out << 1 << ',' << l.phone << ',' << l.phone_raw << ',' << l.extension << ',' << l.number_type
+          << ',' << l.time_zones << ',' << csv_quote(l.first_name) << ',' << csv_quote(l.last_name)
+          << ',' << l.email << ',' << csv_quote(l.address) << ',' << l.city << ',' << l.region
+          << ',' << l.postal_code << ',' << l.country << ',' << csv_quote(l.attributes_json) << ','
+          << csv_time(l.facts.consent_at) << ",,,," << (l.facts.contract_active ? 1 : 0) << ",,"
+          << (l.score ? std::to_string(*l.score) : "") << ',' << l.source_line << ",1,1780000000\n";
+    }
+  }
+  if (!out) die("cannot write " + path);
+}
+
+// Runs a program with `input` on its stdin (stdout to /dev/null if
+// `discard_output`); its wall and CPU time.
+Sample time_command(const std::vector<std::string>& argv, const std::string& input,
+                    bool discard_output = false) {
+  int pipefd[2];
+  if (pipe(pipefd) != 0) die("pipe failed");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipefd[0], 0);
+  posix_spawn_file_actions_addclose(&actions, pipefd[1]);
+  if (discard_output) posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  Stopwatch watch;
+  pid_t pid;
+  if (posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ) != 0)
+    die("cannot run " + argv[0]);
+  posix_spawn_file_actions_destroy(&actions);
+  close(pipefd[0]);
+  if (write(pipefd[1], input.data(), input.size()) != static_cast<ssize_t>(input.size()))
+    die("cannot write to " + argv[0]);
+  close(pipefd[1]);
+  int status = 0;
+  rusage usage{};
+  wait4(pid, &status, 0, &usage);
+  Sample s = watch.elapsed();
+  s.cpu = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+          static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) die(argv[0] + " failed");
+  return s;
+}
+
+// Seconds for begin_import .. commit of `rows` leads into a fresh list.
+struct StoreSamples {
+  Sample import, phones;
+};
+
+// begin_import .. commit of `rows` leads into a fresh list, then
+// list_phones over that list.
+StoreSamples time_store(const std::string& location, uint64_t rows) {
+  auto store = Store::open(location);
+  if (!store) die(store.error().message);
+  if (auto s = (*store)->migrate(); !s) die(s.error().message);
+  auto list = (*store)->ensure_list("bench", "leads");
+  if (!list) die(list.error().message);
+  std::vector<Lead> batch = template_batch();
+  Sample filling;
+  Stopwatch watch;
+  ImportRun run;
+  run.file_name = "bench.csv";
+  auto writer = (*store)->begin_import(*list, run);
+  if (!writer) die(writer.error().message);
+  for (uint64_t first = 0; first < rows; first += kBatch) {
+    Stopwatch fill_watch;
+    fill(batch, first);  // the caller's work, not the store's: not counted
+    Sample f = fill_watch.elapsed();
+    filling.wall += f.wall;
+    filling.cpu += f.cpu;
+    size_t n = std::min<uint64_t>(kBatch, rows - first);
+    if (auto s = (*writer)->append(std::span<const Lead>(batch.data(), n)); !s)
+      die(s.error().message);
+  }
+  ImportRun counts;
+  counts.rows = counts.imported = static_cast<int64_t>(rows);
+  if (auto done = (*writer)->commit(counts); !done) die(done.error().message);
+  Sample total = watch.elapsed();
+  total.wall -= filling.wall;
+  total.cpu -= filling.cpu;
+  auto count = (*store)->count_leads({});
+  if (!count || *count != static_cast<int64_t>(rows)) die("wrong lead count after the import");
+  uint64_t phones = 0, sum = 0;
+  Stopwatch phone_watch;
+  if (auto s = (*store)->list_phones(*list,
+                                     [&](uint64_t p) {
+                                       ++phones;
+                                       sum += p;
+                                     });
+      !s)
+    die(s.error().message);
+  Sample phone_time = phone_watch.elapsed();
+  if (phones != rows || sum == 0) die("list_phones returned the wrong number of phones");
+  return {total, phone_time};
+}
+
+// `cpu` says whether CPU times are comparable (both sides' work happens in
+// a process we can measure: not so for a PostgreSQL server).
+void report(const char* what, const char* name, const char* baseline_name, uint64_t rows,
+            const std::vector<Sample>& store_runs, const std::vector<Sample>& base_runs, bool cpu) {
+  auto med = [](const std::vector<Sample>& v, double Sample::*m) {
+    std::vector<double> x;
+    for (const auto& s : v) x.push_back(s.*m);
+    return median(x);
+  };
+  double n = static_cast<double>(rows);
+  double sw = med(store_runs, &Sample::wall), bw = med(base_runs, &Sample::wall);
+  double sc = med(store_runs, &Sample::cpu), bc = med(base_runs, &Sample::cpu);
+  std::printf("%-10s %-16s wall %7.3f s %6.2f us/row %9.0f rows/s", what, name, sw, sw * 1e6 / n,
+              n / sw);
+  if (cpu) std::printf("   cpu %7.3f s %6.2f us/row", sc, sc * 1e6 / n);
+  std::printf("\n%-10s %-16s wall %7.3f s %6.2f us/row %9.0f rows/s", what, baseline_name, bw,
+              bw * 1e6 / n, n / bw);
+  if (cpu) std::printf("   cpu %7.3f s %6.2f us/row", bc, bc * 1e6 / n);
+  std::printf("\n%-10s %-16s ratio to baseline: wall %.2f", what, name, sw / bw);
+  if (cpu) std::printf(", cpu %.2f", sc / bc);
+  std::printf("  (median of %zu runs, %llu rows)\n", store_runs.size(),
+              static_cast<unsigned long long>(rows));
+}
+
+void remove_sqlite(const std::string& path) {
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+    std::filesystem::remove(path + suffix);
+}
+
+// One PostgreSQL server for the PostgreSQL runs, stopped on every exit path
+// of this function.
+class PgServer {
+ public:
+  explicit PgServer(const std::string& dir) : dir_(dir) {
+    std::string cmd = "'" + telemark::home_path("scripts/pg-test-server") + "' start '" + dir +
+                      "' --watch " + std::to_string(getpid());
+    FILE* f = popen(cmd.c_str(), "r");
+    char buf[1024];
+    while (f && std::fgets(buf, sizeof buf, f)) url_ = buf;
+    if (!f || pclose(f) != 0) url_.clear();
+    while (!url_.empty() && url_.back() == '\n') url_.pop_back();
+  }
+  ~PgServer() {
+    std::string cmd = "'" + telemark::home_path("scripts/pg-test-server") + "' stop '" + dir_ + "'";
+    if (std::system(cmd.c_str()) != 0)
+      std::fprintf(stderr, "bench_store: stopping %s failed\n", dir_.c_str());
+  }
+  const std::string& url() const { return url_; }
+
+ private:
+  std::string dir_, url_;
+};
+
+void bench_postgres(const std::string& csv, uint64_t rows, int runs) {
+  // Its own folder under /tmp: the server may run as another user (root
+  // runs it as postgres), who cannot enter our 0700 folder.
+  std::string dir = "/tmp/telemark-bench-pg-XXXXXX";
+  if (!mkdtemp(dir.data())) die("cannot create a folder in /tmp");
+  PgServer server(dir);
+  if (server.url().empty()) {
+    std::printf("postgresql   skipped: could not start a server with scripts/pg-test-server\n");
+    return;
+  }
+  auto admin = Store::open(server.url());
+  if (!admin) die(admin.error().message);
+  std::string psql = "/usr/lib/postgresql/15/bin/psql";
+  for (const char* candidate : {"/usr/lib/postgresql/15/bin/psql", "/usr/bin/psql"})
+    if (std::filesystem::exists(candidate)) {
+      psql = candidate;
+      break;
+    }
+  std::string plain = "CREATE TABLE plain (";
+  {
+    std::string cols = kColumns;
+    size_t pos = 0;
+    while (pos <= cols.size()) {
+      size_t comma = cols.find(',', pos);
+      if (comma == std::string::npos) comma = cols.size();
+      plain += (pos ? ", " : "") + cols.substr(pos, comma - pos) + " TEXT";
+      pos = comma + 1;
+    }
+    plain += ")";
+  }
+  std::vector<Sample> store_runs, base_runs, phone_runs, phone_base_runs;
+  for (int r = 0; r < runs; ++r) {
+    std::string schema = "bench_" + std::to_string(r);
+    if (auto s = (*admin)->execute("CREATE SCHEMA " + schema + "; CREATE TABLE " + schema + "." +
+                                   plain.substr(13));
+        !s)
+      die(s.error().message);
+    std::string url = server.url() + "&options=-csearch_path%3D" + schema;
+    base_runs.push_back(
+        time_command({psql, "-q", "-v", "ON_ERROR_STOP=1", url},
+                     "\\copy plain FROM '" + csv + "' WITH (FORMAT csv, HEADER true)\n"));
+    StoreSamples st = time_store(url, rows);
+    store_runs.push_back(st.import);
+    phone_runs.push_back(st.phones);
+    phone_base_runs.push_back(
+        time_command({psql, "-q", "-v", "ON_ERROR_STOP=1", url},
+                     "COPY (SELECT phone FROM leads WHERE list_id = 1) TO STDOUT;\n", true));
+    (void)(*admin)->execute("DROP SCHEMA " + schema + " CASCADE");
+  }
+  report("postgresql", "Store import", "psql \\copy", rows, store_runs, base_runs, false);
+  report("postgresql", "list_phones", "psql COPY TO", rows, phone_runs, phone_base_runs, false);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  uint64_t rows = 1'000'000;
+  int runs = 3;
+  std::string parent = "/tmp";
+  bool postgres = true;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--rows" && i + 1 < argc) {
+      rows = std::strtoull(argv[++i], nullptr, 10);
+    } else if (a == "--runs" && i + 1 < argc) {
+      runs = std::atoi(argv[++i]);
+    } else if (a == "--dir" && i + 1 < argc) {
+      parent = argv[++i];
+    } else if (a == "--no-postgres") {
+      postgres = false;
+    } else {
+      die("usage: bench_store [--rows N] [--runs R] [--dir DIR] [--no-postgres]");
+    }
+  }
+  if (rows == 0 || runs < 1) die("--rows and --runs must be positive");
+  std::string dir = parent + "/telemark-bench-store-XXXXXX";
+  if (!mkdtemp(dir.data())) die("cannot create a folder in " + parent);
+  std::string csv = dir + "/leads.csv";
+  write_csv(csv, rows);
+
+  std::vector<Sample> store_runs, base_runs, phone_runs, phone_base_runs;
+  for (int r = 0; r < runs; ++r) {
+    std::string base_db = dir + "/plain.db", store_db = dir + "/store.db";
+    base_runs.push_back(
+        time_command({"sqlite3", base_db}, ".mode csv\n.import " + csv + " leads\n"));
+    remove_sqlite(base_db);
+    StoreSamples st = time_store(store_db, rows);
+    store_runs.push_back(st.import);
+    phone_runs.push_back(st.phones);
+    phone_base_runs.push_back(
+        time_command({"sqlite3", store_db}, "SELECT phone FROM leads WHERE list_id = 1;\n", true));
+    remove_sqlite(store_db);
+  }
+  report("sqlite", "Store import", "sqlite3 .import", rows, store_runs, base_runs, true);
+  report("sqlite", "list_phones", "sqlite3 SELECT", rows, phone_runs, phone_base_runs, true);
+  if (postgres) bench_postgres(csv, rows, runs);
+  std::filesystem::remove_all(dir);
+  return 0;
+}
