@@ -11,7 +11,21 @@
 // byte, a field longer than the limit, invalid UTF-8, a path that does not
 // exist or is a folder.
 //
-// Memory: streams the file in blocks; the string_views of a record stay
+// Choices where files disagree (see tests/leads/csv_cases/ for each one):
+// - only truly empty lines are skipped; a line of spaces is a record of one
+//   field, and a line of delimiters a record of empty fields, so the caller
+//   can reject it with its line number;
+// - spaces around a quoted field are dropped (`a, "b" ,c` -> a|b|c); spaces
+//   in an unquoted field are kept (the caller trims);
+// - a quote inside an unquoted field is a literal character; text after a
+//   closing quote is appended literally (`"a"b` -> ab), as spreadsheets do;
+// - delimiter detection counts ',', ';' and TAB outside quotes in the first
+//   record; the most frequent wins, ties go to TAB, then ';', then ','
+//   (fields of ';' and TAB files contain unquoted commas far more often than
+//   the reverse); none at all means ','.
+//
+// Memory: streams the file in blocks (1 MiB); the buffer grows only to hold
+// one record, up to max_record_bytes. The string_views of a record stay
 // valid until the next call to next(). Thread-safety: one reader, one thread.
 #pragma once
 
@@ -31,7 +45,10 @@ Result<Encoding> parse_encoding(std::string_view name);  // "utf-8", "latin1", "
 struct CsvOptions {
   char delimiter = 0;  // 0: detect from the first record (',', ';', '\t')
   Encoding encoding = Encoding::kUtf8;
-  size_t max_field_bytes = 1 << 20;  // a longer field is an error
+  size_t max_field_bytes = 1 << 20;  // a longer field (in UTF-8 bytes) is an error
+  // A longer record is an error ("record_too_long"): bounds memory when a
+  // file has no line ends. Raised to max_field_bytes if smaller.
+  size_t max_record_bytes = 16 << 20;
 };
 
 struct CsvRecord {
@@ -49,11 +66,15 @@ class CsvReader {
   virtual ~CsvReader() = default;
 
   // Reads the next non-blank record. Returns true and fills `record`, false
-  // at the end of input, or an error (which ends the reading).
+  // at the end of input, or an error (which ends the reading: later calls
+  // return the same error). Error codes: "file_not_found", "is_directory",
+  // "io_error", "unterminated_quote", "nul_byte", "field_too_long",
+  // "record_too_long", "invalid_utf8", "bad_option" (a delimiter that is
+  // '"', CR, LF, NUL or not ASCII).
   virtual Result<bool> next(CsvRecord& record) = 0;
 
   virtual char delimiter() const = 0;       // detected or given; valid after the first next()
-  virtual uint64_t bytes_read() const = 0;  // for progress
+  virtual uint64_t bytes_read() const = 0;  // bytes taken from the file so far, for progress
   virtual uint64_t total_bytes() const = 0; // 0 when unknown
   virtual const std::string& name() const = 0;
 };
