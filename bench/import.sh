@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Import benchmark (issue: foundation). Generates a messy 1,000,000-row CSV
+# and, in the same run, times:
+#   - `telemark import` into a fresh SQLite database (parse, normalize,
+#     validate, dedupe, write) vs the sqlite3 shell's own `.import` of the
+#     raw file into a plain table (no normalization, no dedupe);
+#   - `telemark import` on PostgreSQL vs `COPY ... FROM STDIN` of the raw
+#     file (psql \copy) into a plain table, on a throwaway local server;
+#   - peak memory (max RSS) of a 10,000,000-row import (streaming).
+# Medians of RUNS runs (default 3). ROWS and BIG_ROWS override the sizes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${TELEMARK_BIN:-build/release/src/cli/telemark}
+rows=${ROWS:-1000000}
+big_rows=${BIG_ROWS:-10000000}
+runs=${RUNS:-3}
+work=$(mktemp -d /tmp/telemark-bench-import.XXXXXX)
+pgdir=""
+cleanup() {
+  if [ -n "$pgdir" ]; then scripts/pg-test-server stop "$pgdir" >/dev/null 2>&1 || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+export TELEMARK_HOME="$PWD"
+
+now() { date +%s.%N; }
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+elapsed() { local t0=$1; local t1; t1=$(now); echo "$t1 - $t0" | bc -l; }
+
+csv="$work/leads.csv"
+echo "generating $rows rows..."
+$bin generate leads "$csv" --rows "$rows" --seed 42 --delimiter ';' 2>/dev/null
+size=$(stat -c %s "$csv")
+echo "file: $csv, $rows rows, $((size / 1048576)) MiB"
+
+tm=(); sq=()
+for i in $(seq "$runs"); do
+  rm -f "$work/t.db"*
+  t0=$(now); $bin --db "$work/t.db" import "$csv" --list bench --region US >/dev/null; tm+=("$(elapsed "$t0")")
+  rm -f "$work/s.db"*
+  t0=$(now); sqlite3 "$work/s.db" ".mode csv" ".separator ;" ".import $csv raw"; sq+=("$(elapsed "$t0")")
+done
+imported=$($bin --db "$work/t.db" leads --count)
+m_tm=$(median "${tm[@]}"); m_sq=$(median "${sq[@]}")
+printf '\nSQLite (%s rows, median of %s)\n' "$rows" "$runs"
+printf '  telemark import           %8.3f s  (%s leads kept)  runs: %s\n' "$m_tm" "$imported" "${tm[*]}"
+printf '  sqlite3 .import (raw)     %8.3f s  runs: %s\n' "$m_sq" "${sq[*]}"
+printf '  ratio telemark/sqlite3    %8.2f x  (target <= 1.5)\n' "$(echo "$m_tm / $m_sq" | bc -l)"
+
+pgdir="$work/pg"
+url=$(scripts/pg-test-server start "$pgdir")
+header=$(head -1 "$csv" | tr -d '\r')
+cols=$(echo "$header" | tr ';' '\n' | awk '{printf "%sc%d text", (NR>1?", ":""), NR}')
+tp=(); cp=()
+for i in $(seq "$runs"); do
+  psql -q "$url" -c "DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;" >/dev/null
+  t0=$(now); $bin --db "$url" import "$csv" --list bench --region US >/dev/null; tp+=("$(elapsed "$t0")")
+  psql -q "$url" -c "DROP TABLE IF EXISTS raw; CREATE TABLE raw ($cols);" >/dev/null
+  t0=$(now); psql -q "$url" -c "\\copy raw FROM '$csv' WITH (FORMAT csv, HEADER true, DELIMITER ';')" >/dev/null; cp+=("$(elapsed "$t0")")
+done
+m_tp=$(median "${tp[@]}"); m_cp=$(median "${cp[@]}")
+printf '\nPostgreSQL (%s rows, median of %s)\n' "$rows" "$runs"
+printf '  telemark import           %8.3f s  runs: %s\n' "$m_tp" "${tp[*]}"
+printf '  COPY FROM STDIN (raw)     %8.3f s  runs: %s\n' "$m_cp" "${cp[*]}"
+printf '  ratio telemark/COPY       %8.2f x  (target <= 2)\n' "$(echo "$m_tp / $m_cp" | bc -l)"
+scripts/pg-test-server stop "$pgdir" >/dev/null; pgdir=""
+
+if [ "$big_rows" -gt 0 ]; then
+  big="$work/big.csv"
+  rm -f "$csv" "$work"/*.db*
+  echo
+  echo "generating $big_rows rows for the memory check..."
+  $bin generate leads "$big" --rows "$big_rows" --seed 43 --delimiter ';' 2>/dev/null
+  /usr/bin/time -v $bin --db "$work/big.db" import "$big" --list big --region US >/dev/null 2>"$work/time.txt"
+  rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time.txt")
+  printf '\nPeak memory, %s-row import: %d MB max RSS (target < 300 MB), wall %s\n' "$big_rows" $((rss_kb / 1024)) "$wall"
+fi

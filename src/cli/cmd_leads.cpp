@@ -1,0 +1,219 @@
+// telemark lists / telemark leads: what the database holds.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "base/time.h"
+#include "cli/common.h"
+
+namespace telemark::cli {
+namespace {
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+std::string opt_time(const std::optional<Instant>& t) { return t ? format_iso8601(*t) : ""; }
+
+const char* kExportHeader =
+    "lead_id,list_id,phone,phone_raw,extension,number_type,time_zones,first_name,last_name,email,"
+    "address,city,region,postal_code,country,consent_at,consent_revoked_at,last_purchase_at,"
+    "last_inquiry_at,contract_active,contract_ended_at,score,attributes\n";
+
+std::string export_row(const store::Lead& l) {
+  std::string row;
+  auto add = [&](const std::string& v) {
+    row += csv_field(v);
+    row.push_back(',');
+  };
+  add(std::to_string(l.id));
+  add(std::to_string(l.list_id));
+  add("+" + std::to_string(l.phone));
+  add(l.phone_raw);
+  add(l.extension);
+  add(l.number_type);
+  add(l.time_zones);
+  add(l.first_name);
+  add(l.last_name);
+  add(l.email);
+  add(l.address);
+  add(l.city);
+  add(l.region);
+  add(l.postal_code);
+  add(l.country);
+  add(opt_time(l.facts.consent_at));
+  add(opt_time(l.facts.consent_revoked_at));
+  add(opt_time(l.facts.last_purchase_at));
+  add(opt_time(l.facts.last_inquiry_at));
+  add(l.facts.contract_active ? "true" : "false");
+  add(opt_time(l.facts.contract_ended_at));
+  add(l.score ? std::to_string(*l.score) : "");
+  row += csv_field(l.attributes_json);
+  row.push_back('\n');
+  return row;
+}
+
+nlohmann::json lead_json(const store::Lead& l) {
+  nlohmann::json j;
+  j["id"] = l.id;
+  j["list_id"] = l.list_id;
+  j["phone"] = "+" + std::to_string(l.phone);
+  j["phone_raw"] = l.phone_raw;
+  j["extension"] = l.extension;
+  j["number_type"] = l.number_type;
+  j["time_zones"] = l.time_zones;
+  j["first_name"] = l.first_name;
+  j["last_name"] = l.last_name;
+  j["email"] = l.email;
+  j["address"] = l.address;
+  j["city"] = l.city;
+  j["region"] = l.region;
+  j["postal_code"] = l.postal_code;
+  j["country"] = l.country;
+  j["consent_at"] = opt_time(l.facts.consent_at);
+  j["consent_revoked_at"] = opt_time(l.facts.consent_revoked_at);
+  j["last_purchase_at"] = opt_time(l.facts.last_purchase_at);
+  j["last_inquiry_at"] = opt_time(l.facts.last_inquiry_at);
+  j["contract_active"] = l.facts.contract_active;
+  j["contract_ended_at"] = opt_time(l.facts.contract_ended_at);
+  j["score"] = l.score ? nlohmann::json(*l.score) : nlohmann::json(nullptr);
+  j["source_line"] = l.source_line;
+  j["attributes"] = nlohmann::json::parse(l.attributes_json, nullptr, false);
+  return j;
+}
+
+struct LeadsArgs {
+  std::string tenant, list, country, region, export_path;
+  int64_t limit = 20;
+  int64_t show = 0;
+  bool count = false, json = false;
+};
+
+const CommandRegistration lists_reg(30, [](CLI::App& app, GlobalOptions& global) {
+  auto json = std::make_shared<bool>(false);
+  auto* cmd = app.add_subcommand("lists", "Show the lead lists and how many leads each holds");
+  cmd->add_flag("--json", *json, "Machine-readable output");
+  cmd->callback([json, &global] {
+    auto store = open_store(global);
+    auto lists = store->lists();
+    if (!lists.ok()) throw CliError(lists.error().message, kExitStore);
+    if (*json) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& l : *lists)
+        out.push_back({{"id", l.id}, {"tenant", l.tenant}, {"name", l.name}, {"leads", l.lead_count},
+                       {"created_at", format_iso8601(l.created_at)}});
+      std::printf("%s\n", out.dump().c_str());
+      return;
+    }
+    if (lists->empty()) {
+      std::printf("No lists yet: add one with `telemark import FILE --list NAME`.\n");
+      return;
+    }
+    std::printf("%-6s %-12s %-28s %12s  %s\n", "id", "tenant", "list", "leads", "created");
+    for (const auto& l : *lists)
+      std::printf("%-6lld %-12s %-28s %12lld  %s\n", static_cast<long long>(l.id), l.tenant.c_str(),
+                  l.name.c_str(), static_cast<long long>(l.lead_count),
+                  format_iso8601(l.created_at).c_str());
+  });
+});
+
+const CommandRegistration leads_reg(31, [](CLI::App& app, GlobalOptions& global) {
+  auto a = std::make_shared<LeadsArgs>();
+  auto* cmd = app.add_subcommand("leads", "Count, show or export leads, filtered by list, country, region");
+  cmd->add_option("--tenant", a->tenant, "Only this tenant's lists");
+  cmd->add_option("--list", a->list, "Only this list");
+  cmd->add_option("--country", a->country, "Only numbers of this country (ISO code, e.g. US)");
+  cmd->add_option("--region", a->region, "Only leads whose address region (state, province) is this");
+  cmd->add_flag("--count", a->count, "Print only the number of matching leads");
+  cmd->add_option("--show", a->show, "Show one lead in full, by id");
+  cmd->add_option("--export", a->export_path, "Write matching leads as CSV to FILE ('-' for stdout)");
+  cmd->add_option("--limit", a->limit, "At most this many leads listed (0: all; export ignores it unless given)")
+      ->capture_default_str();
+  cmd->add_flag("--json", a->json, "Machine-readable output");
+  cmd->callback([a, cmd, &global] {
+    auto store = open_store(global);
+    if (a->show) {
+      auto lead = store->get_lead(a->show);
+      if (!lead.ok()) throw CliError(lead.error().message, kExitStore);
+      if (!lead->has_value()) throw CliError("--show " + std::to_string(a->show) + ": no such lead", kExitUsage);
+      std::printf("%s\n", lead_json(**lead).dump(2).c_str());
+      return;
+    }
+    store::LeadFilter filter;
+    if (!a->tenant.empty()) filter.tenant = a->tenant;
+    if (!a->list.empty()) {
+      filter.list = a->list;
+      auto found = store->find_list(a->tenant.empty() ? "default" : a->tenant, a->list);
+      if (!found.ok()) throw CliError(found.error().message, kExitStore);
+      if (!found->has_value() && !a->tenant.empty())
+        throw CliError("--list " + a->list + ": no such list for tenant " + a->tenant, kExitUsage);
+    }
+    if (!a->country.empty()) {
+      std::string c = a->country;
+      for (char& ch : c) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      filter.country = c;
+    }
+    if (!a->region.empty()) filter.region = a->region;
+    if (a->count) {
+      auto n = store->count_leads(filter);
+      if (!n.ok()) throw CliError(n.error().message, kExitStore);
+      if (a->json) std::printf("{\"count\":%lld}\n", static_cast<long long>(*n));
+      else std::printf("%lld\n", static_cast<long long>(*n));
+      return;
+    }
+    if (!a->export_path.empty()) {
+      if (cmd->count("--limit") && a->limit > 0) filter.limit = a->limit;
+      std::FILE* out = a->export_path == "-" ? stdout : std::fopen(a->export_path.c_str(), "wb");
+      if (!out) throw CliError("--export " + a->export_path + ": cannot create the file", kExitUsage);
+      std::fputs(kExportHeader, out);
+      int64_t n = 0;
+      auto s = store->scan_leads(filter, [&](const store::Lead& l) {
+        auto row = export_row(l);
+        std::fwrite(row.data(), 1, row.size(), out);
+        ++n;
+        return true;
+      });
+      bool write_failed = std::ferror(out) != 0;
+      if (out != stdout) write_failed |= std::fclose(out) != 0;
+      if (!s.ok()) throw CliError(s.error().message, kExitStore);
+      if (write_failed) throw CliError("--export " + a->export_path + ": write failed", kExitUsage);
+      if (out != stdout) std::fprintf(stderr, "exported %lld leads to %s\n", static_cast<long long>(n), a->export_path.c_str());
+      return;
+    }
+    if (a->limit > 0) filter.limit = a->limit;
+    if (a->json) {
+      nlohmann::json arr = nlohmann::json::array();
+      auto s = store->scan_leads(filter, [&](const store::Lead& l) {
+        arr.push_back(lead_json(l));
+        return true;
+      });
+      if (!s.ok()) throw CliError(s.error().message, kExitStore);
+      std::printf("%s\n", arr.dump().c_str());
+      return;
+    }
+    auto total = store->count_leads(store::LeadFilter{filter.tenant, filter.list, filter.country, filter.region, std::nullopt});
+    if (!total.ok()) throw CliError(total.error().message, kExitStore);
+    std::printf("%-8s %-16s %-20s %-18s %-18s %-3s %-6s %s\n", "id", "phone", "type", "first name",
+                "last name", "cc", "region", "time zones");
+    auto s = store->scan_leads(filter, [&](const store::Lead& l) {
+      std::printf("%-8lld %-16s %-20s %-18.18s %-18.18s %-3s %-6.6s %s\n", static_cast<long long>(l.id),
+                  ("+" + std::to_string(l.phone)).c_str(), l.number_type.c_str(), l.first_name.c_str(),
+                  l.last_name.c_str(), l.country.c_str(), l.region.c_str(), l.time_zones.c_str());
+      return true;
+    });
+    if (!s.ok()) throw CliError(s.error().message, kExitStore);
+    std::printf("(%lld matching leads%s)\n", static_cast<long long>(*total),
+                filter.limit && *total > *filter.limit ? "; --limit 0 lists all, --export FILE writes CSV" : "");
+  });
+});
+
+}  // namespace
+}  // namespace telemark::cli

@@ -1,0 +1,50 @@
+#include "cli/common.h"
+
+#include "base/paths.h"
+#include "phone/phone.h"
+#include "phone/regions.h"
+
+namespace telemark::cli {
+
+std::string redact_location(const std::string& location) {
+  auto scheme = location.find("://");
+  auto at = location.find('@');
+  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return location;
+  auto colon = location.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return location;
+  return location.substr(0, colon) + ":***" + location.substr(at);
+}
+
+std::unique_ptr<store::Store> open_store(const GlobalOptions& global) {
+  auto store = store::Store::open(global.db);
+  if (!store.ok())
+    throw CliError("--db " + redact_location(global.db) + ": " + store.error().message, kExitStore);
+  if (auto s = (*store)->migrate(); !s.ok())
+    throw CliError("--db " + redact_location(global.db) + ": " + s.error().message, kExitStore);
+  return std::move(*store);
+}
+
+const phone::PhoneNormalizer& normalizer() {
+  static const phone::PhoneNormalizer instance;
+  return instance;
+}
+
+const phone::TimeZoneTable& time_zones() {
+  static const std::shared_ptr<const phone::TimeZoneTable> table = [] {
+    auto t = phone::TimeZoneTable::load(home_path("data/phone-prefix-timezones.txt"));
+    if (!t.ok()) throw CliError(t.error().message + " (set TELEMARK_HOME to the folder holding data/)");
+    return *t;
+  }();
+  return *table;
+}
+
+const phone::NanpRegions& nanp_regions() {
+  static const std::shared_ptr<const phone::NanpRegions> table = [] {
+    auto t = phone::NanpRegions::load(home_path("data/nanp-area-code-regions.tsv"));
+    if (!t.ok()) throw CliError(t.error().message + " (set TELEMARK_HOME to the folder holding data/)");
+    return *t;
+  }();
+  return *table;
+}
+
+}  // namespace telemark::cli

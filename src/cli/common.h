@@ -1,0 +1,31 @@
+// Shared plumbing for subcommands: opening the store (migrating it on the
+// way, so every command works on a fresh database), loading reference data,
+// and small output helpers.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "cli/command.h"
+#include "store/store.h"
+
+namespace telemark::phone {
+class PhoneNormalizer;
+class TimeZoneTable;
+class NanpRegions;
+}  // namespace telemark::phone
+
+namespace telemark::cli {
+
+// Opens --db and migrates it; throws CliError (kExitStore) with a message
+// naming the database on failure.
+std::unique_ptr<store::Store> open_store(const GlobalOptions& global);
+
+const phone::PhoneNormalizer& normalizer();
+const phone::TimeZoneTable& time_zones();
+const phone::NanpRegions& nanp_regions();
+
+// The location without a password ("postgresql://user@host/db").
+std::string redact_location(const std::string& location);
+
+}  // namespace telemark::cli

@@ -1,0 +1,32 @@
+// A generator of realistic, messy prospect lists for the demo, tests and
+// benchmarks: US, Canadian, Italian and UK numbers in every notation people
+// type, spreadsheet-mangled and invalid numbers, duplicates written
+// differently, accented names, ';' delimiters, Latin-1 if asked.
+// Deterministic for a seed. Not thread-safe; one generator per thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/result.h"
+
+namespace telemark::leads {
+
+struct GeneratorOptions {
+  uint64_t rows = 1000;
+  uint64_t seed = 1;
+  char delimiter = ';';
+  bool latin1 = false;        // write names in Latin-1 instead of UTF-8
+  double invalid_share = 0.04;
+  double duplicate_share = 0.03;
+  bool with_facts = true;     // consent / purchase / inquiry / contract columns
+};
+
+struct GeneratorStats {
+  uint64_t rows = 0, invalid = 0, duplicates = 0;
+};
+
+// Writes the list to `path` (header + rows). Errors name the path.
+Result<GeneratorStats> generate_leads_csv(const std::string& path, const GeneratorOptions& options);
+
+}  // namespace telemark::leads
