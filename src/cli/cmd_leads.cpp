@@ -21,6 +21,21 @@ std::string csv_field(const std::string& s) {
   return out;
 }
 
+// Pads or cuts to `width` characters (UTF-8 code points, not bytes), so
+// accented names keep the table's columns straight.
+std::string cell(std::string_view s, size_t width) {
+  std::string out;
+  size_t chars = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    bool starts_char = (static_cast<unsigned char>(s[i]) & 0xC0) != 0x80;
+    if (starts_char && chars == width) break;
+    if (starts_char) ++chars;
+    out.push_back(s[i]);
+  }
+  out.append(width - chars, ' ');
+  return out;
+}
+
 std::string opt_time(const std::optional<Instant>& t) { return t ? format_iso8601(*t) : ""; }
 
 const char* kExportHeader =
@@ -204,9 +219,10 @@ const CommandRegistration leads_reg(31, [](CLI::App& app, GlobalOptions& global)
     std::printf("%-8s %-16s %-20s %-18s %-18s %-3s %-6s %s\n", "id", "phone", "type", "first name",
                 "last name", "cc", "region", "time zones");
     auto s = store->scan_leads(filter, [&](const store::Lead& l) {
-      std::printf("%-8lld %-16s %-20s %-18.18s %-18.18s %-3s %-6.6s %s\n", static_cast<long long>(l.id),
-                  ("+" + std::to_string(l.phone)).c_str(), l.number_type.c_str(), l.first_name.c_str(),
-                  l.last_name.c_str(), l.country.c_str(), l.region.c_str(), l.time_zones.c_str());
+      std::printf("%-8lld %-16s %-20s %s %s %-3s %s %s\n", static_cast<long long>(l.id),
+                  ("+" + std::to_string(l.phone)).c_str(), l.number_type.c_str(),
+                  cell(l.first_name, 18).c_str(), cell(l.last_name, 18).c_str(), l.country.c_str(),
+                  cell(l.region, 6).c_str(), l.time_zones.c_str());
       return true;
     });
     if (!s.ok()) throw CliError(s.error().message, kExitStore);

@@ -1,5 +1,7 @@
 #include "leads/generator.h"
 
+#include "leads/fields.h"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -159,7 +161,7 @@ Phone valid_phone(Gen& g) {
   } else {  // United Kingdom
     bool mobile = g.u(2);
     std::string nsn = mobile ? "7" + std::to_string(g.u(2) ? 4 + g.u(2) : 7 + g.u(3)) + g.digits(8)
-                             : "20" + std::to_string(3 + g.u(5)) + g.digits(7);
+                             : "20" + std::string(1, "378"[g.u(3)]) + g.digits(7);  // London: 020 3/7/8
     switch (g.u(4)) {
       case 0: p.text = "0" + nsn.substr(0, 2) + " " + nsn.substr(2, 4) + " " + nsn.substr(6); break;
       case 1: p.text = "+44 " + nsn.substr(0, 4) + " " + nsn.substr(4); break;
@@ -249,11 +251,7 @@ Result<GeneratorStats> generate_leads_csv(const std::string& path, const Generat
     }
     std::string email;
     if (g.u(4)) {
-      email = first + "." + last + std::to_string(g.u(1000)) + "@example.com";
-      std::string ascii;
-      for (unsigned char c : email)
-        if (c < 0x80 && c != '\'') ascii.push_back(static_cast<char>(std::tolower(c)));
-      email = ascii;
+      email = fold_header(first) + "." + fold_header(last) + std::to_string(g.u(1000)) + "@example.com";
     }
     std::string address = std::to_string(1 + g.u(999)) + " " + g.pick(kStreets);
     std::string zip = g.digits(5);
