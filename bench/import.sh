@@ -15,6 +15,7 @@ rows=${ROWS:-1000000}
 big_rows=${BIG_ROWS:-10000000}
 runs=${RUNS:-3}
 work=$(mktemp -d /tmp/telemark-bench-import.XXXXXX)
+chmod 755 "$work"  # the PostgreSQL server runs as the postgres user
 pgdir=""
 cleanup() {
   if [ -n "$pgdir" ]; then scripts/pg-test-server stop "$pgdir" >/dev/null 2>&1 || true; fi
@@ -38,7 +39,7 @@ for i in $(seq "$runs"); do
   rm -f "$work/t.db"*
   t0=$(now); $bin --db "$work/t.db" import "$csv" --list bench --region US >/dev/null; tm+=("$(elapsed "$t0")")
   rm -f "$work/s.db"*
-  t0=$(now); sqlite3 "$work/s.db" ".mode csv" ".separator ;" ".import $csv raw"; sq+=("$(elapsed "$t0")")
+  t0=$(now); sqlite3 "$work/s.db" ".mode csv" ".separator ;" ".import $csv raw" 2>/dev/null; sq+=("$(elapsed "$t0")")
 done
 imported=$($bin --db "$work/t.db" leads --count)
 m_tm=$(median "${tm[@]}"); m_sq=$(median "${sq[@]}")

@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
@@ -10,12 +11,13 @@
 #include <fcntl.h>
 #include <mutex>
 #include <optional>
-#include <roaring/roaring64map.hh>
+#include <span>
 #include <thread>
 #include <unistd.h>
 
 #include "base/time.h"
 #include "leads/fields.h"
+#include "leads/phone_set.h"
 #include "phone/phone.h"
 #include "store/store.h"
 
@@ -159,10 +161,24 @@ class RejectFile {
 
 // Batches travel from the parsing thread to the writing thread through this
 // bounded queue, which keeps memory flat whatever the file size.
+// A batch of leads whose Lead objects (and their strings' buffers) are
+// reused from batch to batch: after warm-up, filling a row allocates
+// nothing. `size` rows are live; `rows` may hold more, spent ones.
+struct Batch {
+  std::vector<store::Lead> rows;
+  size_t size = 0;
+
+  store::Lead& next_row() {
+    if (size == rows.size()) rows.emplace_back();
+    return rows[size];
+  }
+  std::span<const store::Lead> live() const { return {rows.data(), size}; }
+};
+
 class BatchQueue {
  public:
   explicit BatchQueue(size_t capacity) : capacity_(capacity) {}
-  bool push(std::vector<store::Lead>&& batch) {
+  bool push(Batch&& batch) {
     std::unique_lock lock(mu_);
     not_full_.wait(lock, [&] { return q_.size() < capacity_ || stopped_; });
     if (stopped_) return false;
@@ -170,13 +186,26 @@ class BatchQueue {
     not_empty_.notify_one();
     return true;
   }
-  std::optional<std::vector<store::Lead>> pop() {
+  std::optional<Batch> pop() {
     std::unique_lock lock(mu_);
     not_empty_.wait(lock, [&] { return !q_.empty() || closed_ || stopped_; });
     if (stopped_ || q_.empty()) return std::nullopt;
     auto b = std::move(q_.front());
     q_.pop_front();
     not_full_.notify_one();
+    return b;
+  }
+  // Spent batches go back to the producer for reuse.
+  void recycle(Batch&& batch) {
+    std::lock_guard lock(mu_);
+    batch.size = 0;
+    spent_.push_back(std::move(batch));
+  }
+  Batch fresh() {
+    std::lock_guard lock(mu_);
+    if (spent_.empty()) return Batch{};
+    Batch b = std::move(spent_.back());
+    spent_.pop_back();
     return b;
   }
   void close() {
@@ -194,7 +223,8 @@ class BatchQueue {
  private:
   std::mutex mu_;
   std::condition_variable not_full_, not_empty_;
-  std::deque<std::vector<store::Lead>> q_;
+  std::deque<Batch> q_;
+  std::vector<Batch> spent_;
   size_t capacity_;
   bool closed_ = false, stopped_ = false;
 };
@@ -209,6 +239,7 @@ void split_full_name(std::string_view full, std::string& first, std::string& las
   if (first.empty()) first.assign(trim(full.substr(0, sp)));
   if (last.empty()) last.assign(trim(full.substr(sp + 1)));
 }
+
 
 }  // namespace
 
@@ -284,11 +315,11 @@ Result<ImportSummary> import_leads(store::Store& store, const phone::PhoneNormal
   }
 
   // Dedupe against what the list already holds, then within the file.
-  Roaring64Map seen;
+  PhoneSet seen;
   auto existing = store.find_list(opt.tenant, opt.list);
   if (!existing.ok()) return existing.error();
   if (existing->has_value()) {
-    if (auto s = store.list_phones((*existing)->id, [&](uint64_t p) { seen.add(p); }); !s.ok())
+    if (auto s = store.list_phones((*existing)->id, [&](uint64_t p) { seen.insert(p); }); !s.ok())
       return s.error();
   }
 
@@ -304,12 +335,13 @@ Result<ImportSummary> import_leads(store::Store& store, const phone::PhoneNormal
   Status write_status;
   std::thread writer_thread([&] {
     while (auto batch = queue.pop()) {
-      Status s = writer->append(*batch);
+      Status s = writer->append(batch->live());
       if (!s.ok()) {
         write_status = s;
         queue.stop();
         return;
       }
+      queue.recycle(std::move(*batch));
     }
   });
 
@@ -341,8 +373,7 @@ Result<ImportSummary> import_leads(store::Store& store, const phone::PhoneNormal
     rejects.add(r.line, column, reason, value, r.raw);
   };
 
-  std::vector<store::Lead> batch;
-  batch.reserve(opt.batch_rows);
+  Batch batch = queue.fresh();
   std::string country_region;
   Status read_status;
   uint64_t next_progress = 65536;
@@ -384,7 +415,8 @@ Result<ImportSummary> import_leads(store::Store& store, const phone::PhoneNormal
       continue;
     }
 
-    store::Lead lead;
+    store::Lead& lead = batch.next_row();
+    lead.facts = {};
     bool bad = false;
     for (const auto& [c, member] : date_cols) {
       std::string_view v = get(c);
@@ -407,17 +439,25 @@ Result<ImportSummary> import_leads(store::Store& store, const phone::PhoneNormal
       lead.facts.contract_active = *b;
     }
 
-    if (!seen.addChecked(outcome.phone.e164)) {
+    if (!seen.insert(outcome.phone.e164)) {
       ++summary.duplicates;
       continue;
     }
 
     lead.phone = outcome.phone.e164;
     lead.phone_raw.assign(raw_phone);
-    lead.extension = outcome.phone.extension;
+    lead.extension.assign(outcome.phone.extension);
     if (std::string_view e = get(c_ext); !e.empty()) lead.extension.assign(e);
     lead.number_type.assign(phone::to_string(outcome.phone.type));
-    lead.time_zones = zones.lookup_joined(outcome.phone.e164);
+    lead.time_zones.clear();
+    for (const std::string& z : zones.lookup(outcome.phone.e164)) {
+      if (!lead.time_zones.empty()) lead.time_zones.push_back('&');
+      lead.time_zones.append(z);
+    }
+    lead.id = 0;
+    lead.list_id = 0;
+    lead.import_id = 0;
+    lead.score.reset();
     lead.first_name.assign(get(c_first));
     lead.last_name.assign(get(c_last));
     if (c_full) split_full_name(get(c_full), lead.first_name, lead.last_name);
@@ -426,8 +466,10 @@ Result<ImportSummary> import_leads(store::Store& store, const phone::PhoneNormal
     lead.city.assign(get(c_city));
     lead.region.assign(get(c_region));
     lead.postal_code.assign(get(c_postal));
-    lead.country = outcome.phone.region;
-    if (!attr_cols.empty()) {
+    lead.country.assign(outcome.phone.region);
+    if (attr_cols.empty()) {
+      lead.attributes_json.assign("{}");
+    } else {
       std::string& a = lead.attributes_json;
       a.clear();
       a.push_back('{');
@@ -444,15 +486,14 @@ Result<ImportSummary> import_leads(store::Store& store, const phone::PhoneNormal
       a.push_back('}');
     }
     lead.source_line = rec.line;
-    batch.push_back(std::move(lead));
+    ++batch.size;
     ++summary.imported;
-    if (batch.size() >= opt.batch_rows) {
+    if (batch.size >= opt.batch_rows) {
       if (!queue.push(std::move(batch))) break;
-      batch = {};
-      batch.reserve(opt.batch_rows);
+      batch = queue.fresh();
     }
   }
-  if (read_status.ok() && !batch.empty()) queue.push(std::move(batch));
+  if (read_status.ok() && batch.size > 0) queue.push(std::move(batch));
   if (read_status.ok()) queue.close();
   else queue.stop();
   writer_thread.join();
