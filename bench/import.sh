@@ -30,7 +30,8 @@ elapsed() { local t0=$1; local t1; t1=$(now); echo "$t1 - $t0" | bc -l; }
 
 csv="$work/leads.csv"
 echo "generating $rows rows..."
-$bin generate leads "$csv" --rows "$rows" --seed 42 --delimiter ';' 2>/dev/null
+# --uniform: every row has the header's column count, which COPY requires.
+$bin generate leads "$csv" --rows "$rows" --seed 42 --delimiter ';' --uniform 2>/dev/null
 size=$(stat -c %s "$csv")
 echo "file: $csv, $rows rows, $((size / 1048576)) MiB"
 

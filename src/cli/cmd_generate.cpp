@@ -20,9 +20,12 @@ const CommandRegistration reg(90, [](CLI::App& app, GlobalOptions&) {
   leads_cmd->add_option("--seed", opt->seed, "Random seed")->capture_default_str();
   leads_cmd->add_option("--delimiter", *delimiter, "Field delimiter: ; , or tab")->capture_default_str();
   leads_cmd->add_flag("--latin1", opt->latin1, "Write Latin-1 instead of UTF-8");
+  auto uniform = std::make_shared<bool>(false);
+  leads_cmd->add_flag("--uniform", *uniform, "Every row has exactly the header's columns (no trailing empties)");
   leads_cmd->add_option("--invalid-share", opt->invalid_share, "Share of invalid numbers")->capture_default_str();
   leads_cmd->add_option("--duplicate-share", opt->duplicate_share, "Share of repeated numbers")->capture_default_str();
-  leads_cmd->callback([opt, out, delimiter] {
+  leads_cmd->callback([opt, out, delimiter, uniform] {
+    opt->ragged = !*uniform;
     const std::string& d = *delimiter;
     if (d == "tab") opt->delimiter = '\t';
     else if (d.size() == 1) opt->delimiter = d[0];

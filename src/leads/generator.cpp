@@ -282,7 +282,7 @@ Result<GeneratorStats> generate_leads_csv(const std::string& path, const Generat
     }
     row.push_back(d);
     add_field(row, g.u(2) ? "fiera 2025" : "web", d);
-    row.append(g.u(10) == 0 ? ";;\r\n" : "\r\n");  // trailing empty columns, as spreadsheets write
+    row.append(opt.ragged && g.u(10) == 0 ? ";;\r\n" : "\r\n");  // trailing empty columns, as spreadsheets write
     if (d != ';' && row.size() >= 4 && row.compare(row.size() - 4, 2, ";;") == 0)
       row.replace(row.size() - 4, 2, std::string(2, d));
     if (opt.latin1) row = to_latin1(row);

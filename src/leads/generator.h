@@ -20,6 +20,7 @@ struct GeneratorOptions {
   double invalid_share = 0.04;
   double duplicate_share = 0.03;
   bool with_facts = true;     // consent / purchase / inquiry / contract columns
+  bool ragged = true;         // some rows end with extra empty columns, as spreadsheets write
 };
 
 struct GeneratorStats {
