@@ -4,6 +4,7 @@
 
 #include "cli/common.h"
 #include "leads/generator.h"
+#include "scoring/synthetic.h"
 
 namespace telemark::cli {
 namespace {
@@ -35,6 +36,24 @@ const CommandRegistration reg(90, [](CLI::App& app, GlobalOptions&) {
     std::fprintf(stderr, "wrote %s: %llu rows (%llu invalid numbers, %llu repeated numbers)\n", out->c_str(),
                  static_cast<unsigned long long>(stats->rows), static_cast<unsigned long long>(stats->invalid),
                  static_cast<unsigned long long>(stats->duplicates));
+  });
+
+  auto so = std::make_shared<scoring::SyntheticOptions>();
+  auto outcomes_out = std::make_shared<std::string>();
+  auto* outcomes = gen->add_subcommand(
+      "outcomes", "A past campaign's outcomes table (bank-telemarketing shape, target y = yes/no)");
+  outcomes->add_option("file", *outcomes_out, "CSV file to write (';'-separated)")->required();
+  outcomes->add_option("--rows", so->rows, "Number of rows")->capture_default_str();
+  outcomes->add_option("--seed", so->seed, "Random seed")->capture_default_str();
+  outcomes->add_flag("--leak", so->leak_column, "Add call_seconds, a column known only after the call");
+  outcomes->callback([so, outcomes_out] {
+    auto t = scoring::make_synthetic(*so);
+    if (auto s = scoring::write_table_csv(t.table, *outcomes_out); !s.ok())
+      throw CliError(s.error().message, kExitInput);
+    uint64_t yes = 0;
+    for (auto l : t.label) yes += l;
+    std::fprintf(stderr, "wrote %s: %llu rows, %llu with y=yes\n", outcomes_out->c_str(),
+                 static_cast<unsigned long long>(t.label.size()), static_cast<unsigned long long>(yes));
   });
 });
 
