@@ -385,6 +385,11 @@ Result<ImportSummary> import_leads(store::Store& store, const phone::PhoneNormal
     }
     if (!*more) break;
     ++summary.rows;
+    if (summary.rows == 65536 && reader->total_bytes() > reader->bytes_read()) {
+      // Size the dedupe set for the whole file now, while it is small.
+      double per_row = static_cast<double>(reader->bytes_read()) / static_cast<double>(summary.rows);
+      seen.reserve(seen.size() + static_cast<uint64_t>(static_cast<double>(reader->total_bytes()) / per_row * 1.05));
+    }
     if (summary.rows >= next_progress && opt.progress) {
       next_progress += 65536;
       opt.progress({summary.rows, reader->bytes_read(), reader->total_bytes()});
