@@ -69,6 +69,21 @@ std::string join_where(const std::vector<std::string>& conditions);  // "" or " 
 // E.164 numbers have at most 15 digits; 0 means "no number".
 inline bool valid_phone(uint64_t phone) { return phone > 0 && phone <= 999'999'999'999'999ULL; }
 
+// "YYYY-MM-DD" naming a real date.
+bool valid_date(std::string_view s);
+
+// Receipt lists are stored ';'-joined (items may not contain ';').
+std::string join_list(const std::vector<std::string>& items);
+std::vector<std::string> split_list(std::string_view joined);
+
+// Checks what both backends require of a registry load or a receipt;
+// errors ("invalid_argument") start with `where`.
+Status check_registry_load(const RegistryLoad& load, const std::string& where);
+Status check_receipt(const DecisionReceipt& r, size_t index, const std::string& where);
+
+// "+12125550123" for messages.
+std::string plus_phone(uint64_t phone);
+
 // The URL without its password (user:password@ and password=...).
 std::string redact_url(std::string_view url);
 

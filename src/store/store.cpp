@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include "base/time.h"
 #include "store/internal.h"
 
 namespace telemark::store {
@@ -81,6 +82,70 @@ std::string redact_url(std::string_view url) {
   out.erase(query);
   if (!kept.empty()) out += "?" + kept;
   return out;
+}
+
+bool valid_date(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  auto t = parse_iso8601(s);
+  return t.ok() && format_date(*t) == s;
+}
+
+std::string join_list(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += ';';
+    out += item;
+  }
+  return out;
+}
+
+std::vector<std::string> split_list(std::string_view joined) {
+  std::vector<std::string> out;
+  if (joined.empty()) return out;
+  size_t start = 0;
+  while (true) {
+    size_t semi = joined.find(';', start);
+    out.emplace_back(joined.substr(start, semi - start));
+    if (semi == std::string_view::npos) break;
+    start = semi + 1;
+  }
+  return out;
+}
+
+std::string plus_phone(uint64_t phone) {
+  std::string s = std::to_string(phone);
+  s.insert(s.begin(), '+');
+  return s;
+}
+
+Status check_registry_load(const RegistryLoad& load, const std::string& where) {
+  auto bad = [&](const std::string& what) {
+    return make_error("invalid_argument", where + ": registry load of '" + load.name + "': " + what);
+  };
+  if (load.name.empty()) return bad("a registry load needs a name");
+  if (!valid_date(load.as_of)) return bad("as_of '" + load.as_of + "' is not a YYYY-MM-DD date");
+  if (load.snapshot_id.empty()) return bad("no snapshot id");
+  if (load.kind != "load" && load.kind != "update")
+    return bad("kind '" + load.kind + "' is neither 'load' nor 'update'");
+  return {};
+}
+
+Status check_receipt(const DecisionReceipt& r, size_t index, const std::string& where) {
+  auto bad = [&](const std::string& what) {
+    return make_error("invalid_argument",
+                      where + ": receipt " + std::to_string(index + 1) + ": " + what);
+  };
+  if (r.tenant.empty()) return bad("no tenant");
+  if (r.campaign.empty()) return bad("no campaign");
+  if (r.verdict != "callable" && r.verdict != "not_now" && r.verdict != "blocked")
+    return bad("verdict '" + r.verdict + "' is not callable, not_now or blocked");
+  if (r.phone != 0 && !valid_phone(r.phone))
+    return bad("phone " + std::to_string(r.phone) + " is not an E.164 number (1 to 15 digits)");
+  for (const auto* list : {&r.reasons, &r.rule_packs, &r.registry_snapshots, &r.local_times})
+    for (const auto& item : *list)
+      if (item.empty() || item.find(';') != std::string::npos)
+        return bad("list item '" + item + "' is empty or contains ';'");
+  return {};
 }
 
 std::string one_line(std::string_view text) {

@@ -14,15 +14,26 @@
 // (PostgreSQL's jsonb rewrites spacing and key order). Empty text fields are
 // stored as NULL and read back as "".
 //
+// Compliance state (schema version 2): the provenance of every registry
+// snapshot installed in the registry folder, each tenant's internal
+// do-not-call list (an add or a removal is synced to stable storage before
+// the call returns; a removal keeps the entry, stamped with its time and
+// reason: entries are never deleted, and the schema refuses DELETE),
+// campaign definitions (TOML text), and decision receipts (what was decided
+// for a call, with the rule pack versions and registry snapshot ids used).
+//
 // Ownership: a LeadWriter shares the Store's connection; while it is open,
-// every other call on that Store runs inside the import's transaction.
+// every other call on that Store runs inside the import's transaction, and
+// the calls that need their own transaction (the registry, internal-list,
+// campaign and receipt writes) fail with "import_in_progress".
 //
 // Thread-safety: a Store object is used by one thread at a time; open one
 // per thread. Errors are values (Result/Status) with a message naming the
 // database and the operation; stable codes: "store_open_failed" (SQLite
 // path), "store_connect_failed" (PostgreSQL), "schema_too_new",
 // "no_such_list", "duplicate_lead", "invalid_lead", "invalid_argument",
-// "import_in_progress", "import_closed", "store_error" (anything else).
+// "import_in_progress", "import_closed", "not_on_list", "store_error"
+// (anything else).
 #pragma once
 
 #include <cstdint>
@@ -38,7 +49,7 @@
 
 namespace telemark::store {
 
-inline constexpr int64_t kSchemaVersion = 1;
+inline constexpr int64_t kSchemaVersion = 3;
 
 struct ListInfo {
   int64_t id = 0;
@@ -89,6 +100,97 @@ struct LeadFilter {
   std::optional<std::string> list;     // list name (within the tenant if given)
   std::optional<std::string> country;  // ISO alpha-2 of the number (Lead::country)
   std::optional<std::string> region;   // state / province / provincia
+  std::optional<int64_t> limit;
+};
+
+// --- compliance state ---
+
+// One input file of a registry load or update.
+struct RegistrySourceFile {
+  std::string file_name;
+  std::string sha256;  // lowercase hex
+  int64_t bytes = 0;
+  int64_t lines = 0;      // data lines
+  int64_t bad_lines = 0;
+};
+
+// The provenance of one registry snapshot (one version in the registry
+// folder), as recorded when it was installed.
+struct RegistryLoad {
+  int64_t id = 0;  // assigned by the store
+  std::string name;           // "us-dnc"
+  int64_t version = 0;        // the registry folder's version number
+  std::string snapshot_id;    // RegistrySnapshot::id(), named by receipts
+  std::string kind = "load";  // "load" (full files) or "update" (change files)
+  std::string as_of;          // "YYYY-MM-DD": the date of the registry data
+  std::vector<RegistrySourceFile> sources;  // in the order given
+  int64_t count = 0;          // numbers in the snapshot
+  int64_t bad_lines = 0;      // over all sources
+  std::string checksum;       // SHA-256 of the snapshot's payload
+  std::string snapshot_path;
+  Instant loaded_at{};        // the epoch means "now"
+  bool current = false;       // read back: the version in force
+  std::optional<Instant> dropped_at;  // read back: when the registry was dropped
+};
+
+// An entry of a tenant's internal do-not-call list. Removed entries stay,
+// with removed_at and removed_reason set.
+struct DncEntry {
+  int64_t id = 0;
+  std::string tenant;
+  uint64_t phone = 0;  // E.164 digits without '+'
+  std::string reason;  // why the person is on the list ("asked on call 2026-05-01")
+  std::string source;  // where the request came from ("agent", "web form", a file)
+  Instant added_at{};
+  std::optional<Instant> removed_at;
+  std::string removed_reason;
+};
+
+struct DncAdd {
+  uint64_t phone = 0;
+  std::string reason;
+  std::string source;
+};
+
+struct DncAddResult {
+  int64_t added = 0;    // new entries
+  int64_t already = 0;  // numbers already on the list (entry unchanged)
+};
+
+struct CampaignRecord {
+  int64_t id = 0;
+  std::string tenant;
+  std::string name;
+  std::string definition;  // the campaign's TOML text
+  Instant created_at{};
+  Instant updated_at{};
+};
+
+// What the compliance engine decided for one call, written before the call
+// is placed. Lists hold the engine's strings ("registry:us-dnc",
+// "us-federal@2026.07", "us-dnc@<snapshot id>", "<zone> <local time>");
+// none may contain ';' (the stored separator).
+struct DecisionReceipt {
+  int64_t id = 0;  // assigned by the store
+  std::string tenant;
+  std::string campaign;  // campaign name within the tenant
+  int64_t lead_id = 0;   // 0: a number that is not a stored lead
+  uint64_t phone = 0;    // E.164 digits; 0: the number did not normalize
+  Instant decided_at{};  // the instant the decision is for
+  std::string verdict;   // "callable", "not_now" or "blocked"
+  std::vector<std::string> reasons;
+  std::optional<Instant> next_allowed_at;
+  std::vector<std::string> rule_packs;
+  std::vector<std::string> registry_snapshots;
+  std::vector<std::string> local_times;
+  Instant recorded_at{};  // stamped by the store
+};
+
+struct ReceiptFilter {
+  std::optional<std::string> tenant;
+  std::optional<std::string> campaign;
+  std::optional<int64_t> lead_id;
+  std::optional<uint64_t> phone;
   std::optional<int64_t> limit;
 };
 
@@ -165,6 +267,74 @@ class Store {
   // long scan may appear; the sink must not call this Store.
   virtual Status scan_leads(const LeadFilter& filter,
                             const std::function<bool(const Lead&)>& sink) = 0;
+
+  // --- registry provenance ---
+
+  // Records a snapshot installed in the registry folder and makes it the
+  // registry's current version (the previous one stays, no longer
+  // current), in one transaction. Needs a name, a "YYYY-MM-DD" as_of and a
+  // snapshot id ("invalid_argument"). Returns the row as stored.
+  virtual Result<RegistryLoad> record_registry_load(const RegistryLoad& load) = 0;
+  // The registry was dropped from the folder: its current version is no
+  // longer current and is stamped dropped_at = now. False when the
+  // registry had no current version.
+  virtual Result<bool> record_registry_drop(const std::string& name) = 0;
+  // Every recorded load, oldest first: all registries, or one.
+  virtual Result<std::vector<RegistryLoad>> registry_loads(
+      const std::optional<std::string>& name) = 0;
+  virtual Result<std::optional<RegistryLoad>> current_registry_load(const std::string& name) = 0;
+
+  // --- internal do-not-call lists (per tenant) ---
+
+  // Puts numbers on the tenant's list (creating the tenant), all or none,
+  // in one transaction synced to stable storage before this returns
+  // (SQLite: synchronous=FULL for the commit, which WAL's NORMAL would not
+  // sync; PostgreSQL: synchronous_commit=on). A number already on the list
+  // keeps its entry. A phone that is not 1 to 15 digits fails with
+  // "invalid_argument" and adds nothing.
+  virtual Result<DncAddResult> add_dnc(const std::string& tenant,
+                                       std::span<const DncAdd> entries) = 0;
+  // Takes a number off the list: the entry is kept, stamped with now and
+  // `reason` (required: "invalid_argument"), synced as add_dnc. Fails with
+  // "not_on_list" when the number is not on the tenant's list.
+  virtual Result<DncEntry> remove_dnc(const std::string& tenant, uint64_t phone,
+                                      const std::string& reason) = 0;
+  // The number's entries on the tenant's list, newest first (the active
+  // one, if any, then removed ones).
+  virtual Result<std::vector<DncEntry>> dnc_history(const std::string& tenant,
+                                                    uint64_t phone) = 0;
+  // Streams the numbers on the list (no removed ones) in no set order,
+  // without materializing the list; the sink must not call this Store. An
+  // unknown tenant has an empty list.
+  virtual Status dnc_phones(const std::string& tenant,
+                            const std::function<void(uint64_t)>& sink) = 0;
+  // Streams entries in phone order (then newest first), optionally with
+  // the removed ones; the sink returns false to stop and must not call
+  // this Store.
+  virtual Status scan_dnc(const std::string& tenant, bool include_removed,
+                          const std::function<bool(const DncEntry&)>& sink) = 0;
+  virtual Result<int64_t> count_dnc(const std::string& tenant) = 0;  // on the list now
+
+  // --- campaigns ---
+
+  // Creates the campaign (tenant, name), creating the tenant, or replaces
+  // its definition (created_at kept, updated_at = now).
+  virtual Result<CampaignRecord> put_campaign(const std::string& tenant, const std::string& name,
+                                              const std::string& definition) = 0;
+  virtual Result<std::optional<CampaignRecord>> find_campaign(const std::string& tenant,
+                                                              const std::string& name) = 0;
+  // Every campaign, by tenant name then campaign name.
+  virtual Result<std::vector<CampaignRecord>> campaigns() = 0;
+
+  // --- decision receipts ---
+
+  // Records receipts (creating their tenants) in one transaction, synced
+  // as add_dnc: a dialer writes the receipt before it dials. Returns their
+  // ids in order. "invalid_argument" for a bad verdict, phone or list item.
+  virtual Result<std::vector<int64_t>> record_receipts(
+      std::span<const DecisionReceipt> receipts) = 0;
+  // Matching receipts, oldest first.
+  virtual Result<std::vector<DecisionReceipt>> receipts(const ReceiptFilter& filter) = 0;
 };
 
 }  // namespace telemark::store

@@ -687,7 +687,461 @@ class PgStore final : public Store {
     return {};
   }
 
+  // --- registry provenance ---
+
+  Result<RegistryLoad> record_registry_load(const RegistryLoad& load) override {
+    if (auto s = check_registry_load(load, "PostgreSQL " + conn_->where()); !s) return s.error();
+    int64_t id = 0;
+    std::string op = "record registry load '" + load.name + "'";
+    auto s = transact(op, false, [&]() -> Status {
+      if (auto r = conn_->query("UPDATE registry_loads SET is_current = FALSE "
+                                "WHERE name = $1 AND is_current",
+                                {p(load.name)}, op);
+          !r)
+        return r.error();
+      auto inserted = conn_->query_int(
+          "INSERT INTO registry_loads (name, version, snapshot_id, kind, as_of, count, bad_lines, "
+          "checksum, snapshot_path, loaded_at, is_current) VALUES ($1, $2, $3, $4, $5::date, $6, "
+          "$7, $8, $9, to_timestamp($10::bigint), TRUE) RETURNING id",
+          {p(load.name), p(load.version), p(load.snapshot_id), p(load.kind), p(load.as_of),
+           p(load.count), p(load.bad_lines), p(load.checksum), p(load.snapshot_path),
+           p_time(or_now(load.loaded_at, clock_))},
+          op);
+      if (!inserted) return inserted.error();
+      id = *inserted;
+      for (size_t i = 0; i < load.sources.size(); ++i) {
+        const RegistrySourceFile& f = load.sources[i];
+        if (auto r = conn_->query(
+                "INSERT INTO registry_load_sources (load_id, position, file_name, sha256, bytes, "
+                "lines, bad_lines) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                {p(id), p(static_cast<int64_t>(i)), p(f.file_name), p(f.sha256), p(f.bytes),
+                 p(f.lines), p(f.bad_lines)},
+                op);
+            !r)
+          return r.error();
+      }
+      return {};
+    });
+    if (!s) return s.error();
+    auto rows = read_registry_loads(" WHERE id = $1", {p(id)});
+    if (!rows) return rows.error();
+    if (rows->empty())
+      return make_error("store_error", "PostgreSQL " + conn_->where() +
+                                           ": registry load " + std::to_string(id) + " vanished");
+    return std::move(rows->front());
+  }
+
+  Result<bool> record_registry_drop(const std::string& name) override {
+    bool changed = false;
+    std::string op = "record the drop of registry '" + name + "'";
+    auto s = transact(op, false, [&]() -> Status {
+      auto r = conn_->query(
+          "UPDATE registry_loads SET is_current = FALSE, dropped_at = to_timestamp($2::bigint) "
+          "WHERE name = $1 AND is_current",
+          {p(name), p_time(clock_.now())}, op);
+      if (!r) return r.error();
+      changed = std::strcmp(PQcmdTuples(r->get()), "0") != 0;
+      return {};
+    });
+    if (!s) return s.error();
+    return changed;
+  }
+
+  Result<std::vector<RegistryLoad>> registry_loads(const std::optional<std::string>& name) override {
+    if (!name) return read_registry_loads("", {});
+    return read_registry_loads(" WHERE name = $1", {p(*name)});
+  }
+
+  Result<std::optional<RegistryLoad>> current_registry_load(const std::string& name) override {
+    auto rows = read_registry_loads(" WHERE name = $1 AND is_current", {p(name)});
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::optional<RegistryLoad>();
+    return std::optional<RegistryLoad>(std::move(rows->front()));
+  }
+
+  // --- internal do-not-call lists ---
+
+  Result<DncAddResult> add_dnc(const std::string& tenant, std::span<const DncAdd> entries) override {
+    for (const DncAdd& e : entries)
+      if (!valid_phone(e.phone))
+        return make_error("invalid_argument", "PostgreSQL " + conn_->where() + ": phone " +
+                                                  std::to_string(e.phone) +
+                                                  " is not an E.164 number (1 to 15 digits); "
+                                                  "nothing was added");
+    DncAddResult result;
+    std::string op = "add to the internal do-not-call list of tenant '" + tenant + "'";
+    auto s = transact(op, true, [&]() -> Status {
+      auto tenant_id = ensure_tenant(tenant);
+      if (!tenant_id) return tenant_id.error();
+      const Param now = p_time(clock_.now());
+      for (const DncAdd& e : entries) {
+        auto r = conn_->query(
+            "INSERT INTO dnc_entries (tenant_id, phone, reason, source, added_at) "
+            "VALUES ($1, $2, $3, $4, to_timestamp($5::bigint)) "
+            "ON CONFLICT (tenant_id, phone) WHERE removed_at IS NULL DO NOTHING",
+            {p(*tenant_id), p(static_cast<int64_t>(e.phone)), opt_text(e.reason),
+             opt_text(e.source), now},
+            op + " (" + plus_phone(e.phone) + ")");
+        if (!r) return r.error();
+        if (std::strcmp(PQcmdTuples(r->get()), "0") != 0) {
+          ++result.added;
+        } else {
+          ++result.already;
+        }
+      }
+      return {};
+    });
+    if (!s) return s.error();
+    return result;
+  }
+
+  Result<DncEntry> remove_dnc(const std::string& tenant, uint64_t phone,
+                              const std::string& reason) override {
+    if (reason.empty())
+      return make_error("invalid_argument",
+                        "PostgreSQL " + conn_->where() + ": removing " + plus_phone(phone) +
+                            " from an internal do-not-call list needs a reason");
+    int64_t id = 0;
+    std::string op = "remove " + plus_phone(phone) +
+                     " from the internal do-not-call list of tenant '" + tenant + "'";
+    auto s = transact(op, true, [&]() -> Status {
+      auto r = conn_->query(
+          "UPDATE dnc_entries SET removed_at = to_timestamp($3::bigint), removed_reason = $4 "
+          "WHERE tenant_id = (SELECT id FROM tenants WHERE name = $1) AND phone = $2 "
+          "AND removed_at IS NULL RETURNING id",
+          {p(tenant), p(static_cast<int64_t>(phone)), p_time(clock_.now()), p(reason)}, op);
+      if (!r) return r.error();
+      if (PQntuples(r->get()) == 0)
+        return make_error("not_on_list", "PostgreSQL " + conn_->where() + ": " +
+                                             plus_phone(phone) +
+                                             " is not on the internal do-not-call list of tenant '" +
+                                             tenant + "'");
+      id = get_int(r->get(), 0, 0);
+      return {};
+    });
+    if (!s) return s.error();
+    auto rows = read_dnc(" WHERE d.id = $1", "", {p(id)});
+    if (!rows) return rows.error();
+    if (rows->empty())
+      return make_error("store_error", "PostgreSQL " + conn_->where() +
+                                           ": do-not-call entry " + std::to_string(id) + " vanished");
+    return std::move(rows->front());
+  }
+
+  Result<std::vector<DncEntry>> dnc_history(const std::string& tenant, uint64_t phone) override {
+    return read_dnc(" WHERE t.name = $1 AND d.phone = $2", " ORDER BY d.id DESC",
+                    {p(tenant), p(static_cast<int64_t>(phone))});
+  }
+
+  Status dnc_phones(const std::string& tenant, const std::function<void(uint64_t)>& sink) override {
+    // COPY streams; it takes no parameters, so the tenant is resolved to
+    // its integer id first.
+    std::string op = "read the internal do-not-call list of tenant '" + tenant + "'";
+    auto r = conn_->query("SELECT id FROM tenants WHERE name = $1", {p(tenant)}, op);
+    if (!r) return r.error();
+    if (PQntuples(r->get()) == 0) return {};
+    int64_t tenant_id = get_int(r->get(), 0, 0);
+    return copy_out_ints("COPY (SELECT phone FROM dnc_entries WHERE tenant_id = " +
+                             std::to_string(tenant_id) + " AND removed_at IS NULL) TO STDOUT",
+                         op, sink);
+  }
+
+  Status scan_dnc(const std::string& tenant, bool include_removed,
+                  const std::function<bool(const DncEntry&)>& sink) override {
+    // Pages by (phone, id) so a long list is never held in one result.
+    std::string sql = std::string("SELECT ") + kDncColumns +
+                      " FROM dnc_entries d JOIN tenants t ON t.id = d.tenant_id WHERE t.name = $1" +
+                      (include_removed ? "" : " AND d.removed_at IS NULL") +
+                      " AND (d.phone, -d.id) > ($2, $3) ORDER BY d.phone, -d.id LIMIT $4";
+    int64_t after_phone = -1, after_key = std::numeric_limits<int64_t>::min();
+    while (true) {
+      auto r = conn_->query(sql, {p(tenant), p(after_phone), p(after_key), p(kScanPageRows)},
+                            "scan the internal do-not-call list of tenant '" + tenant + "'");
+      if (!r) return r.error();
+      int n = PQntuples(r->get());
+      for (int i = 0; i < n; ++i) {
+        DncEntry e = read_dnc_entry(r->get(), i);
+        after_phone = static_cast<int64_t>(e.phone);
+        after_key = -e.id;
+        if (!sink(e)) return {};
+      }
+      if (n < kScanPageRows) return {};
+    }
+  }
+
+  Result<int64_t> count_dnc(const std::string& tenant) override {
+    return conn_->query_int(
+        "SELECT count(*) FROM dnc_entries WHERE tenant_id = (SELECT id FROM tenants WHERE name = "
+        "$1) AND removed_at IS NULL",
+        {p(tenant)}, "count the internal do-not-call list of tenant '" + tenant + "'");
+  }
+
+  // --- campaigns ---
+
+  Result<CampaignRecord> put_campaign(const std::string& tenant, const std::string& name,
+                                      const std::string& definition) override {
+    if (name.empty() || definition.empty())
+      return make_error("invalid_argument", "PostgreSQL " + conn_->where() +
+                                                ": a campaign needs a name and a definition");
+    std::string op = "store campaign '" + name + "' of tenant '" + tenant + "'";
+    auto s = transact(op, false, [&]() -> Status {
+      auto tenant_id = ensure_tenant(tenant);
+      if (!tenant_id) return tenant_id.error();
+      auto r = conn_->query(
+          "INSERT INTO campaigns (tenant_id, name, definition, created_at, updated_at) "
+          "VALUES ($1, $2, $3, to_timestamp($4::bigint), to_timestamp($4::bigint)) "
+          "ON CONFLICT (tenant_id, name) DO UPDATE SET definition = excluded.definition, "
+          "updated_at = excluded.updated_at",
+          {p(*tenant_id), p(name), p(definition), p_time(clock_.now())}, op);
+      if (!r) return r.error();
+      return {};
+    });
+    if (!s) return s.error();
+    auto found = find_campaign(tenant, name);
+    if (!found) return found.error();
+    if (!found->has_value())
+      return make_error("store_error", "PostgreSQL " + conn_->where() + ": " + op + ": vanished");
+    return std::move(**found);
+  }
+
+  Result<std::optional<CampaignRecord>> find_campaign(const std::string& tenant,
+                                                      const std::string& name) override {
+    auto rows = read_campaigns(" WHERE t.name = $1 AND c.name = $2", {p(tenant), p(name)});
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::optional<CampaignRecord>();
+    return std::optional<CampaignRecord>(std::move(rows->front()));
+  }
+
+  Result<std::vector<CampaignRecord>> campaigns() override { return read_campaigns("", {}); }
+
+  // --- decision receipts ---
+
+  Result<std::vector<int64_t>> record_receipts(std::span<const DecisionReceipt> receipts) override {
+    for (size_t i = 0; i < receipts.size(); ++i)
+      if (auto s = check_receipt(receipts[i], i, "PostgreSQL " + conn_->where()); !s)
+        return s.error();
+    std::vector<int64_t> ids;
+    std::string op = "record decision receipts";
+    auto s = transact(op, true, [&]() -> Status {
+      std::unordered_map<std::string, int64_t> tenants;
+      const Param now = p_time(clock_.now());
+      for (const DecisionReceipt& r : receipts) {
+        auto it = tenants.find(r.tenant);
+        if (it == tenants.end()) {
+          auto tenant_id = ensure_tenant(r.tenant);
+          if (!tenant_id) return tenant_id.error();
+          it = tenants.emplace(r.tenant, *tenant_id).first;
+        }
+        auto id = conn_->query_int(
+            "INSERT INTO decision_receipts (tenant_id, campaign, lead_id, phone, decided_at, "
+            "verdict, reasons, next_allowed_at, rule_packs, registry_snapshots, local_times, "
+            "recorded_at) VALUES ($1, $2, $3, $4, to_timestamp($5::bigint), $6, $7, "
+            "to_timestamp($8::bigint), $9, $10, $11, to_timestamp($12::bigint)) RETURNING id",
+            {p(it->second), p(r.campaign), r.lead_id != 0 ? p(r.lead_id) : Param(),
+             p(static_cast<int64_t>(r.phone)), p_time(r.decided_at), p(r.verdict),
+             p(join_list(r.reasons)), r.next_allowed_at ? p_time(*r.next_allowed_at) : Param(),
+             p(join_list(r.rule_packs)), p(join_list(r.registry_snapshots)),
+             p(join_list(r.local_times)), now},
+            op);
+        if (!id) return id.error();
+        ids.push_back(*id);
+      }
+      return {};
+    });
+    if (!s) return s.error();
+    return ids;
+  }
+
+  Result<std::vector<DecisionReceipt>> receipts(const ReceiptFilter& filter) override {
+    std::vector<std::string> where;
+    std::vector<Param> values;
+    auto add = [&](const char* cond, Param v) {
+      values.push_back(std::move(v));
+      where.push_back(std::string(cond) + placeholder('$', values.size()));
+    };
+    if (filter.tenant) add("t.name = ", p(*filter.tenant));
+    if (filter.campaign) add("r.campaign = ", p(*filter.campaign));
+    if (filter.lead_id) add("r.lead_id = ", p(*filter.lead_id));
+    if (filter.phone) add("r.phone = ", p(static_cast<int64_t>(*filter.phone)));
+    std::string sql =
+        "SELECT r.id, t.name, r.campaign, coalesce(r.lead_id, 0), r.phone, "
+        "extract(epoch FROM r.decided_at)::bigint, r.verdict, r.reasons, "
+        "extract(epoch FROM r.next_allowed_at)::bigint, r.rule_packs, r.registry_snapshots, "
+        "r.local_times, extract(epoch FROM r.recorded_at)::bigint "
+        "FROM decision_receipts r JOIN tenants t ON t.id = r.tenant_id" +
+        join_where(where) + " ORDER BY r.id";
+    if (filter.limit) {
+      values.push_back(p(std::max<int64_t>(*filter.limit, 0)));
+      sql += " LIMIT " + placeholder('$', values.size());
+    }
+    auto r = conn_->query(sql, values, "read decision receipts");
+    if (!r) return r.error();
+    const PGresult* res = r->get();
+    std::vector<DecisionReceipt> out;
+    for (int i = 0; i < PQntuples(res); ++i) {
+      DecisionReceipt d;
+      d.id = get_int(res, i, 0);
+      d.tenant = get_text(res, i, 1);
+      d.campaign = get_text(res, i, 2);
+      d.lead_id = get_int(res, i, 3);
+      d.phone = static_cast<uint64_t>(get_int(res, i, 4));
+      d.decided_at = seconds_to_instant(get_int(res, i, 5));
+      d.verdict = get_text(res, i, 6);
+      d.reasons = split_list(get_text(res, i, 7));
+      d.next_allowed_at = get_time(res, i, 8);
+      d.rule_packs = split_list(get_text(res, i, 9));
+      d.registry_snapshots = split_list(get_text(res, i, 10));
+      d.local_times = split_list(get_text(res, i, 11));
+      d.recorded_at = seconds_to_instant(get_int(res, i, 12));
+      out.push_back(std::move(d));
+    }
+    return out;
+  }
+
  private:
+  static constexpr const char* kDncColumns =
+      "d.id, t.name, d.phone, d.reason, d.source, extract(epoch FROM d.added_at)::bigint, "
+      "extract(epoch FROM d.removed_at)::bigint, d.removed_reason";
+
+  // Empty text is stored as NULL, as the SQLite backend does.
+  static Param opt_text(const std::string& v) { return v.empty() ? Param() : Param(v); }
+
+  static DncEntry read_dnc_entry(const PGresult* r, int row) {
+    DncEntry e;
+    e.id = get_int(r, row, 0);
+    e.tenant = get_text(r, row, 1);
+    e.phone = static_cast<uint64_t>(get_int(r, row, 2));
+    e.reason = get_text(r, row, 3);
+    e.source = get_text(r, row, 4);
+    e.added_at = seconds_to_instant(get_int(r, row, 5));
+    e.removed_at = get_time(r, row, 6);
+    e.removed_reason = get_text(r, row, 7);
+    return e;
+  }
+
+  Result<std::vector<DncEntry>> read_dnc(const std::string& where, const std::string& order,
+                                         const std::vector<Param>& values) {
+    auto r = conn_->query(std::string("SELECT ") + kDncColumns +
+                              " FROM dnc_entries d JOIN tenants t ON t.id = d.tenant_id" + where +
+                              order,
+                          values, "read internal do-not-call entries");
+    if (!r) return r.error();
+    std::vector<DncEntry> out;
+    for (int i = 0; i < PQntuples(r->get()); ++i) out.push_back(read_dnc_entry(r->get(), i));
+    return out;
+  }
+
+  Result<std::vector<CampaignRecord>> read_campaigns(const std::string& where,
+                                                     const std::vector<Param>& values) {
+    auto r = conn_->query(
+        "SELECT c.id, t.name, c.name, c.definition, extract(epoch FROM c.created_at)::bigint, "
+        "extract(epoch FROM c.updated_at)::bigint FROM campaigns c "
+        "JOIN tenants t ON t.id = c.tenant_id" +
+            where + " ORDER BY t.name, c.name",
+        values, "read campaigns");
+    if (!r) return r.error();
+    std::vector<CampaignRecord> out;
+    const PGresult* res = r->get();
+    for (int i = 0; i < PQntuples(res); ++i) {
+      CampaignRecord c;
+      c.id = get_int(res, i, 0);
+      c.tenant = get_text(res, i, 1);
+      c.name = get_text(res, i, 2);
+      c.definition = get_text(res, i, 3);
+      c.created_at = seconds_to_instant(get_int(res, i, 4));
+      c.updated_at = seconds_to_instant(get_int(res, i, 5));
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+  Result<std::vector<RegistryLoad>> read_registry_loads(const std::string& where,
+                                                        const std::vector<Param>& values) {
+    auto r = conn_->query(
+        "SELECT id, name, version, snapshot_id, kind, to_char(as_of, 'YYYY-MM-DD'), count, "
+        "bad_lines, checksum, snapshot_path, extract(epoch FROM loaded_at)::bigint, is_current, "
+        "extract(epoch FROM dropped_at)::bigint FROM registry_loads" +
+            where + " ORDER BY id",
+        values, "read registry loads");
+    if (!r) return r.error();
+    std::vector<RegistryLoad> out;
+    const PGresult* res = r->get();
+    for (int i = 0; i < PQntuples(res); ++i) {
+      RegistryLoad l;
+      l.id = get_int(res, i, 0);
+      l.name = get_text(res, i, 1);
+      l.version = get_int(res, i, 2);
+      l.snapshot_id = get_text(res, i, 3);
+      l.kind = get_text(res, i, 4);
+      l.as_of = get_text(res, i, 5);
+      l.count = get_int(res, i, 6);
+      l.bad_lines = get_int(res, i, 7);
+      l.checksum = get_text(res, i, 8);
+      l.snapshot_path = get_text(res, i, 9);
+      l.loaded_at = seconds_to_instant(get_int(res, i, 10));
+      l.current = PQgetvalue(res, i, 11)[0] == 't';
+      l.dropped_at = get_time(res, i, 12);
+      out.push_back(std::move(l));
+    }
+    for (RegistryLoad& l : out) {
+      auto s = conn_->query(
+          "SELECT file_name, sha256, bytes, lines, bad_lines FROM registry_load_sources "
+          "WHERE load_id = $1 ORDER BY position",
+          {p(l.id)}, "read registry load sources");
+      if (!s) return s.error();
+      for (int i = 0; i < PQntuples(s->get()); ++i)
+        l.sources.push_back({get_text(s->get(), i, 0), get_text(s->get(), i, 1),
+                             get_int(s->get(), i, 2), get_int(s->get(), i, 3),
+                             get_int(s->get(), i, 4)});
+    }
+    return out;
+  }
+
+  // COPY (SELECT one bigint column) TO STDOUT, row by row into `sink`.
+  Status copy_out_ints(const std::string& copy_sql, const std::string& op,
+                       const std::function<void(uint64_t)>& sink) {
+    auto started = conn_->exec(copy_sql, op);
+    if (!started) return started.error();
+    PGconn* c = conn_->c();
+    char* row = nullptr;
+    int n;
+    while ((n = PQgetCopyData(c, &row, 0)) > 0) {
+      uint64_t v = 0;
+      std::from_chars(row, row + n, v);
+      PQfreemem(row);
+      sink(v);
+    }
+    Status status;
+    if (n == -2) status = conn_->error(op);
+    while (PGresult* raw = PQgetResult(c)) {
+      PgResult r(raw);
+      if (status && PQresultStatus(r.get()) != PGRES_COMMAND_OK) status = conn_->error(op, r.get());
+    }
+    return status;
+  }
+
+  // Runs `body` in its own transaction. `durable`: synchronous_commit is
+  // on for it whatever the server or session default, so COMMIT returns
+  // only once the commit record is flushed.
+  Status transact(const std::string& op, bool durable, const std::function<Status()>& body) {
+    if (conn_->importing) return import_in_progress(op);
+    auto begun = conn_->exec(durable ? "BEGIN; SET LOCAL synchronous_commit = on" : "BEGIN", op);
+    if (!begun) {
+      if (PQtransactionStatus(conn_->c()) != PQTRANS_IDLE)
+        (void)conn_->exec("ROLLBACK", "roll back " + op);
+      return begun.error();
+    }
+    Status result = body();
+    if (result && PQtransactionStatus(conn_->c()) != PQTRANS_INTRANS)
+      result = conn_->error(op);
+    if (result) {
+      if (auto r = conn_->exec("COMMIT", op); !r) result = r.error();
+    }
+    if (PQtransactionStatus(conn_->c()) != PQTRANS_IDLE)
+      (void)conn_->exec("ROLLBACK", "roll back " + op);
+    return result;
+  }
+
   Error import_in_progress(std::string_view what) const {
     return make_error("import_in_progress", "PostgreSQL " + conn_->where() + ": cannot " +
                                                 std::string(what) +

@@ -579,7 +579,495 @@ class SqliteStore final : public Store {
     return {};
   }
 
+  // --- registry provenance ---
+
+  Result<RegistryLoad> record_registry_load(const RegistryLoad& load) override {
+    if (auto s = check_registry_load(load, "SQLite " + db_->path()); !s) return s.error();
+    int64_t id = 0;
+    auto s = transact("record registry load '" + load.name + "'", false, [&]() -> Status {
+      std::string op = "record registry load '" + load.name + "'";
+      {
+        auto st = db_->prepare(
+            "UPDATE registry_loads SET is_current = 0 WHERE name = ?1 AND is_current = 1", op);
+        if (!st) return st.error();
+        st->bind_required_text(1, load.name);
+        if (st->step() != SQLITE_DONE) return db_->error(op);
+      }
+      {
+        auto st = db_->prepare(
+            "INSERT INTO registry_loads (name, version, snapshot_id, kind, as_of, count, "
+            "bad_lines, checksum, snapshot_path, loaded_at, is_current) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1)",
+            op);
+        if (!st) return st.error();
+        st->bind_required_text(1, load.name);
+        st->bind(2, load.version);
+        st->bind_required_text(3, load.snapshot_id);
+        st->bind_required_text(4, load.kind);
+        st->bind_required_text(5, load.as_of);
+        st->bind(6, load.count);
+        st->bind(7, load.bad_lines);
+        st->bind_required_text(8, load.checksum);
+        st->bind_required_text(9, load.snapshot_path);
+        st->bind_time(10, or_now(load.loaded_at, clock_));
+        if (st->step() != SQLITE_DONE) return db_->error(op);
+        id = sqlite3_last_insert_rowid(db_->h());
+      }
+      for (size_t i = 0; i < load.sources.size(); ++i) {
+        const RegistrySourceFile& f = load.sources[i];
+        auto st = db_->prepare(
+            "INSERT INTO registry_load_sources (load_id, position, file_name, sha256, bytes, "
+            "lines, bad_lines) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            op);
+        if (!st) return st.error();
+        st->bind(1, id);
+        st->bind(2, static_cast<int64_t>(i));
+        st->bind_required_text(3, f.file_name);
+        st->bind_required_text(4, f.sha256);
+        st->bind(5, f.bytes);
+        st->bind(6, f.lines);
+        st->bind(7, f.bad_lines);
+        if (st->step() != SQLITE_DONE) return db_->error(op);
+      }
+      return {};
+    });
+    if (!s) return s.error();
+    auto rows = read_registry_loads(" WHERE id = ?1", [&](Stmt& st) { st.bind(1, id); });
+    if (!rows) return rows.error();
+    if (rows->empty()) return db_->error("read back registry load " + std::to_string(id));
+    return std::move(rows->front());
+  }
+
+  Result<bool> record_registry_drop(const std::string& name) override {
+    int changed = 0;
+    std::string op = "record the drop of registry '" + name + "'";
+    auto s = transact(op, false, [&]() -> Status {
+      auto st = db_->prepare(
+          "UPDATE registry_loads SET is_current = 0, dropped_at = ?2 "
+          "WHERE name = ?1 AND is_current = 1",
+          op);
+      if (!st) return st.error();
+      st->bind_required_text(1, name);
+      st->bind_time(2, clock_.now());
+      if (st->step() != SQLITE_DONE) return db_->error(op);
+      changed = sqlite3_changes(db_->h());
+      return {};
+    });
+    if (!s) return s.error();
+    return changed > 0;
+  }
+
+  Result<std::vector<RegistryLoad>> registry_loads(const std::optional<std::string>& name) override {
+    if (!name) return read_registry_loads("", [](Stmt&) {});
+    return read_registry_loads(" WHERE name = ?1",
+                               [&](Stmt& st) { st.bind_required_text(1, *name); });
+  }
+
+  Result<std::optional<RegistryLoad>> current_registry_load(const std::string& name) override {
+    auto rows = read_registry_loads(" WHERE name = ?1 AND is_current = 1",
+                                    [&](Stmt& st) { st.bind_required_text(1, name); });
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::optional<RegistryLoad>();
+    return std::optional<RegistryLoad>(std::move(rows->front()));
+  }
+
+  // --- internal do-not-call lists ---
+
+  Result<DncAddResult> add_dnc(const std::string& tenant, std::span<const DncAdd> entries) override {
+    for (const DncAdd& e : entries)
+      if (!valid_phone(e.phone))
+        return make_error("invalid_argument", "SQLite " + db_->path() + ": phone " +
+                                                  std::to_string(e.phone) +
+                                                  " is not an E.164 number (1 to 15 digits); "
+                                                  "nothing was added");
+    DncAddResult result;
+    std::string op = "add to the internal do-not-call list of tenant '" + tenant + "'";
+    auto s = transact(op, true, [&]() -> Status {
+      auto tenant_id = ensure_tenant(tenant);
+      if (!tenant_id) return tenant_id.error();
+      const int64_t now = floor_seconds(clock_.now());
+      for (const DncAdd& e : entries) {
+        auto st = db_->prepare(
+            "INSERT INTO dnc_entries (tenant_id, phone, reason, source, added_at) "
+            "VALUES (?1, ?2, ?3, ?4, ?5) "
+            "ON CONFLICT (tenant_id, phone) WHERE removed_at IS NULL DO NOTHING",
+            op);
+        if (!st) return st.error();
+        st->bind(1, *tenant_id);
+        st->bind(2, static_cast<int64_t>(e.phone));
+        st->bind_text(3, e.reason);
+        st->bind_text(4, e.source);
+        st->bind(5, now);
+        if (st->step() != SQLITE_DONE) return db_->error(op + " (" + plus_phone(e.phone) + ")");
+        if (sqlite3_changes(db_->h()) > 0) {
+          ++result.added;
+        } else {
+          ++result.already;
+        }
+      }
+      return {};
+    });
+    if (!s) return s.error();
+    return result;
+  }
+
+  Result<DncEntry> remove_dnc(const std::string& tenant, uint64_t phone,
+                              const std::string& reason) override {
+    if (reason.empty())
+      return make_error("invalid_argument",
+                        "SQLite " + db_->path() + ": removing " + plus_phone(phone) +
+                            " from an internal do-not-call list needs a reason");
+    int64_t id = 0;
+    std::string op = "remove " + plus_phone(phone) + " from the internal do-not-call list of tenant '" +
+                     tenant + "'";
+    auto s = transact(op, true, [&]() -> Status {
+      auto st = db_->prepare(
+          "UPDATE dnc_entries SET removed_at = ?3, removed_reason = ?4 "
+          "WHERE tenant_id = (SELECT id FROM tenants WHERE name = ?1) AND phone = ?2 "
+          "AND removed_at IS NULL RETURNING id",
+          op);
+      if (!st) return st.error();
+      st->bind_required_text(1, tenant);
+      st->bind(2, static_cast<int64_t>(phone));
+      st->bind_time(3, clock_.now());
+      st->bind_required_text(4, reason);
+      int rc = st->step();
+      if (rc == SQLITE_ROW) {
+        id = st->int64(0);
+        rc = st->step();
+      }
+      if (rc != SQLITE_DONE) return db_->error(op);
+      if (id == 0)
+        return make_error("not_on_list", "SQLite " + db_->path() + ": " + plus_phone(phone) +
+                                             " is not on the internal do-not-call list of tenant '" +
+                                             tenant + "'");
+      return {};
+    });
+    if (!s) return s.error();
+    auto rows = read_dnc(" WHERE d.id = ?1", "", [&](Stmt& st) { st.bind(1, id); });
+    if (!rows) return rows.error();
+    if (rows->empty()) return db_->error("read back do-not-call entry " + std::to_string(id));
+    return std::move(rows->front());
+  }
+
+  Result<std::vector<DncEntry>> dnc_history(const std::string& tenant, uint64_t phone) override {
+    return read_dnc(" WHERE t.name = ?1 AND d.phone = ?2", " ORDER BY d.id DESC", [&](Stmt& st) {
+      st.bind_required_text(1, tenant);
+      st.bind(2, static_cast<int64_t>(phone));
+    });
+  }
+
+  Status dnc_phones(const std::string& tenant, const std::function<void(uint64_t)>& sink) override {
+    auto st = db_->prepare(
+        "SELECT phone FROM dnc_entries WHERE tenant_id = (SELECT id FROM tenants WHERE name = ?1) "
+        "AND removed_at IS NULL",
+        "read the internal do-not-call list");
+    if (!st) return st.error();
+    st->bind_required_text(1, tenant);
+    int rc;
+    while ((rc = st->step()) == SQLITE_ROW) sink(static_cast<uint64_t>(st->int64(0)));
+    if (rc != SQLITE_DONE)
+      return db_->error("read the internal do-not-call list of tenant '" + tenant + "'");
+    return {};
+  }
+
+  Status scan_dnc(const std::string& tenant, bool include_removed,
+                  const std::function<bool(const DncEntry&)>& sink) override {
+    std::string sql = std::string("SELECT ") + kDncColumns +
+                      " FROM dnc_entries d JOIN tenants t ON t.id = d.tenant_id WHERE t.name = ?1" +
+                      (include_removed ? "" : " AND d.removed_at IS NULL") +
+                      " ORDER BY d.phone, d.id DESC";
+    auto st = db_->prepare(sql, "scan the internal do-not-call list");
+    if (!st) return st.error();
+    st->bind_required_text(1, tenant);
+    int rc;
+    while ((rc = st->step()) == SQLITE_ROW) {
+      if (!sink(read_dnc_entry(*st))) return {};
+    }
+    if (rc != SQLITE_DONE)
+      return db_->error("scan the internal do-not-call list of tenant '" + tenant + "'");
+    return {};
+  }
+
+  Result<int64_t> count_dnc(const std::string& tenant) override {
+    auto st = db_->prepare(
+        "SELECT count(*) FROM dnc_entries WHERE tenant_id = (SELECT id FROM tenants WHERE name = "
+        "?1) AND removed_at IS NULL",
+        "count the internal do-not-call list");
+    if (!st) return st.error();
+    st->bind_required_text(1, tenant);
+    if (st->step() != SQLITE_ROW)
+      return db_->error("count the internal do-not-call list of tenant '" + tenant + "'");
+    return st->int64(0);
+  }
+
+  // --- campaigns ---
+
+  Result<CampaignRecord> put_campaign(const std::string& tenant, const std::string& name,
+                                      const std::string& definition) override {
+    if (name.empty() || definition.empty())
+      return make_error("invalid_argument",
+                        "SQLite " + db_->path() + ": a campaign needs a name and a definition");
+    std::string op = "store campaign '" + name + "' of tenant '" + tenant + "'";
+    auto s = transact(op, false, [&]() -> Status {
+      auto tenant_id = ensure_tenant(tenant);
+      if (!tenant_id) return tenant_id.error();
+      auto st = db_->prepare(
+          "INSERT INTO campaigns (tenant_id, name, definition, created_at, updated_at) "
+          "VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (tenant_id, name) DO UPDATE SET "
+          "definition = excluded.definition, updated_at = excluded.updated_at",
+          op);
+      if (!st) return st.error();
+      st->bind(1, *tenant_id);
+      st->bind_required_text(2, name);
+      st->bind_required_text(3, definition);
+      st->bind_time(4, clock_.now());
+      if (st->step() != SQLITE_DONE) return db_->error(op);
+      return {};
+    });
+    if (!s) return s.error();
+    auto found = find_campaign(tenant, name);
+    if (!found) return found.error();
+    if (!found->has_value()) return db_->error("read back " + op);
+    return std::move(**found);
+  }
+
+  Result<std::optional<CampaignRecord>> find_campaign(const std::string& tenant,
+                                                      const std::string& name) override {
+    auto rows = read_campaigns(" WHERE t.name = ?1 AND c.name = ?2", [&](Stmt& st) {
+      st.bind_required_text(1, tenant);
+      st.bind_required_text(2, name);
+    });
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::optional<CampaignRecord>();
+    return std::optional<CampaignRecord>(std::move(rows->front()));
+  }
+
+  Result<std::vector<CampaignRecord>> campaigns() override {
+    return read_campaigns("", [](Stmt&) {});
+  }
+
+  // --- decision receipts ---
+
+  Result<std::vector<int64_t>> record_receipts(std::span<const DecisionReceipt> receipts) override {
+    for (size_t i = 0; i < receipts.size(); ++i)
+      if (auto s = check_receipt(receipts[i], i, "SQLite " + db_->path()); !s) return s.error();
+    std::vector<int64_t> ids;
+    std::string op = "record decision receipts";
+    auto s = transact(op, true, [&]() -> Status {
+      std::unordered_map<std::string, int64_t> tenants;
+      const Instant now = clock_.now();
+      for (const DecisionReceipt& r : receipts) {
+        auto it = tenants.find(r.tenant);
+        if (it == tenants.end()) {
+          auto tenant_id = ensure_tenant(r.tenant);
+          if (!tenant_id) return tenant_id.error();
+          it = tenants.emplace(r.tenant, *tenant_id).first;
+        }
+        auto st = db_->prepare(
+            "INSERT INTO decision_receipts (tenant_id, campaign, lead_id, phone, decided_at, "
+            "verdict, reasons, next_allowed_at, rule_packs, registry_snapshots, local_times, "
+            "recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            op);
+        if (!st) return st.error();
+        std::string reasons = join_list(r.reasons), packs = join_list(r.rule_packs),
+                    snapshots = join_list(r.registry_snapshots), local = join_list(r.local_times);
+        st->bind(1, it->second);
+        st->bind_required_text(2, r.campaign);
+        if (r.lead_id != 0) {
+          st->bind(3, r.lead_id);
+        } else {
+          st->bind_null(3);
+        }
+        st->bind(4, static_cast<int64_t>(r.phone));
+        st->bind_time(5, r.decided_at);
+        st->bind_required_text(6, r.verdict);
+        st->bind_required_text(7, reasons);
+        st->bind_time(8, r.next_allowed_at);
+        st->bind_required_text(9, packs);
+        st->bind_required_text(10, snapshots);
+        st->bind_required_text(11, local);
+        st->bind_time(12, now);
+        if (st->step() != SQLITE_DONE) return db_->error(op);
+        ids.push_back(sqlite3_last_insert_rowid(db_->h()));
+      }
+      return {};
+    });
+    if (!s) return s.error();
+    return ids;
+  }
+
+  Result<std::vector<DecisionReceipt>> receipts(const ReceiptFilter& filter) override {
+    std::vector<std::string> where;
+    int n = 0;
+    auto next = [&]() { return placeholder('?', static_cast<size_t>(++n)); };
+    if (filter.tenant) where.push_back("t.name = " + next());
+    if (filter.campaign) where.push_back("r.campaign = " + next());
+    if (filter.lead_id) where.push_back("r.lead_id = " + next());
+    if (filter.phone) where.push_back("r.phone = " + next());
+    std::string sql =
+        "SELECT r.id, t.name, r.campaign, r.lead_id, r.phone, r.decided_at, r.verdict, r.reasons, "
+        "r.next_allowed_at, r.rule_packs, r.registry_snapshots, r.local_times, r.recorded_at "
+        "FROM decision_receipts r JOIN tenants t ON t.id = r.tenant_id" +
+        join_where(where) + " ORDER BY r.id";
+    if (filter.limit) sql += " LIMIT " + next();
+    auto st = db_->prepare(sql, "read decision receipts");
+    if (!st) return st.error();
+    int i = 0;
+    if (filter.tenant) st->bind_required_text(++i, *filter.tenant);
+    if (filter.campaign) st->bind_required_text(++i, *filter.campaign);
+    if (filter.lead_id) st->bind(++i, *filter.lead_id);
+    if (filter.phone) st->bind(++i, static_cast<int64_t>(*filter.phone));
+    if (filter.limit) st->bind(++i, std::max<int64_t>(*filter.limit, 0));
+    std::vector<DecisionReceipt> out;
+    int rc;
+    while ((rc = st->step()) == SQLITE_ROW) {
+      DecisionReceipt r;
+      r.id = st->int64(0);
+      r.tenant = st->text(1);
+      r.campaign = st->text(2);
+      r.lead_id = st->int64(3);
+      r.phone = static_cast<uint64_t>(st->int64(4));
+      r.decided_at = seconds_to_instant(st->int64(5));
+      r.verdict = st->text(6);
+      r.reasons = split_list(st->text(7));
+      r.next_allowed_at = st->time(8);
+      r.rule_packs = split_list(st->text(9));
+      r.registry_snapshots = split_list(st->text(10));
+      r.local_times = split_list(st->text(11));
+      r.recorded_at = seconds_to_instant(st->int64(12));
+      out.push_back(std::move(r));
+    }
+    if (rc != SQLITE_DONE) return db_->error("read decision receipts");
+    return out;
+  }
+
  private:
+  static constexpr const char* kDncColumns =
+      "d.id, t.name, d.phone, d.reason, d.source, d.added_at, d.removed_at, d.removed_reason";
+
+  static DncEntry read_dnc_entry(const Stmt& st) {
+    DncEntry e;
+    e.id = st.int64(0);
+    e.tenant = st.text(1);
+    e.phone = static_cast<uint64_t>(st.int64(2));
+    e.reason = st.text(3);
+    e.source = st.text(4);
+    e.added_at = seconds_to_instant(st.int64(5));
+    e.removed_at = st.time(6);
+    e.removed_reason = st.text(7);
+    return e;
+  }
+
+  template <class Bind>
+  Result<std::vector<DncEntry>> read_dnc(const std::string& where, const std::string& order,
+                                         Bind bind) {
+    auto st = db_->prepare(std::string("SELECT ") + kDncColumns +
+                               " FROM dnc_entries d JOIN tenants t ON t.id = d.tenant_id" + where +
+                               order,
+                           "read internal do-not-call entries");
+    if (!st) return st.error();
+    bind(*st);
+    std::vector<DncEntry> out;
+    int rc;
+    while ((rc = st->step()) == SQLITE_ROW) out.push_back(read_dnc_entry(*st));
+    if (rc != SQLITE_DONE) return db_->error("read internal do-not-call entries");
+    return out;
+  }
+
+  template <class Bind>
+  Result<std::vector<CampaignRecord>> read_campaigns(const std::string& where, Bind bind) {
+    auto st = db_->prepare(
+        "SELECT c.id, t.name, c.name, c.definition, c.created_at, c.updated_at FROM campaigns c "
+        "JOIN tenants t ON t.id = c.tenant_id" +
+            where + " ORDER BY t.name, c.name",
+        "read campaigns");
+    if (!st) return st.error();
+    bind(*st);
+    std::vector<CampaignRecord> out;
+    int rc;
+    while ((rc = st->step()) == SQLITE_ROW) {
+      CampaignRecord c;
+      c.id = st->int64(0);
+      c.tenant = st->text(1);
+      c.name = st->text(2);
+      c.definition = st->text(3);
+      c.created_at = seconds_to_instant(st->int64(4));
+      c.updated_at = seconds_to_instant(st->int64(5));
+      out.push_back(std::move(c));
+    }
+    if (rc != SQLITE_DONE) return db_->error("read campaigns");
+    return out;
+  }
+
+  template <class Bind>
+  Result<std::vector<RegistryLoad>> read_registry_loads(const std::string& where, Bind bind) {
+    std::vector<RegistryLoad> out;
+    {
+      auto st = db_->prepare(
+          "SELECT id, name, version, snapshot_id, kind, as_of, count, bad_lines, checksum, "
+          "snapshot_path, loaded_at, is_current, dropped_at FROM registry_loads" +
+              where + " ORDER BY id",
+          "read registry loads");
+      if (!st) return st.error();
+      bind(*st);
+      int rc;
+      while ((rc = st->step()) == SQLITE_ROW) {
+        RegistryLoad l;
+        l.id = st->int64(0);
+        l.name = st->text(1);
+        l.version = st->int64(2);
+        l.snapshot_id = st->text(3);
+        l.kind = st->text(4);
+        l.as_of = st->text(5);
+        l.count = st->int64(6);
+        l.bad_lines = st->int64(7);
+        l.checksum = st->text(8);
+        l.snapshot_path = st->text(9);
+        l.loaded_at = seconds_to_instant(st->int64(10));
+        l.current = st->int64(11) != 0;
+        l.dropped_at = st->time(12);
+        out.push_back(std::move(l));
+      }
+      if (rc != SQLITE_DONE) return db_->error("read registry loads");
+    }
+    for (RegistryLoad& l : out) {
+      auto st = db_->prepare(
+          "SELECT file_name, sha256, bytes, lines, bad_lines FROM registry_load_sources "
+          "WHERE load_id = ?1 ORDER BY position",
+          "read registry load sources");
+      if (!st) return st.error();
+      st->bind(1, l.id);
+      int rc;
+      while ((rc = st->step()) == SQLITE_ROW)
+        l.sources.push_back({st->text(0), st->text(1), st->int64(2), st->int64(3), st->int64(4)});
+      if (rc != SQLITE_DONE) return db_->error("read registry load sources");
+    }
+    return out;
+  }
+
+  // Runs `body` in its own write transaction. `durable`: the commit is
+  // synced to stable storage (synchronous=FULL, which SQLite lets a
+  // connection change only outside a transaction) before this returns.
+  Status transact(const std::string& op, bool durable, const std::function<Status()>& body) {
+    if (db_->importing) return import_in_progress(op);
+    if (durable) {
+      if (auto s = db_->exec("PRAGMA synchronous = FULL", "sync commits fully"); !s) return s;
+    }
+    Status result = db_->exec("BEGIN IMMEDIATE", op);
+    if (result) {
+      result = body();
+      if (result) result = db_->exec("COMMIT", op);
+      if (sqlite3_get_autocommit(db_->h()) == 0) (void)db_->exec("ROLLBACK", op);
+    }
+    if (durable) {
+      if (auto s = db_->exec("PRAGMA synchronous = NORMAL", "restore synchronous = NORMAL");
+          !s && result)
+        result = s;
+    }
+    return result;
+  }
+
   Error import_in_progress(std::string_view what) const {
     return make_error("import_in_progress", "SQLite " + db_->path() + ": cannot " +
                                                 std::string(what) +

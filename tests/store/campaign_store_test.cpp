@@ -1,0 +1,305 @@
+// CampaignStore conformance, on SQLite and PostgreSQL: enrollment, the
+// hopper's order and leases (expiry, release), concluding attempts,
+// attempts and the abandonment ledger, and two processes leasing from the
+// same campaign at once without ever getting the same lead.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <set>
+
+#include "store/campaign_store.h"
+#include "store_fixture.h"
+
+namespace telemark::store::testing {
+namespace {
+
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+class CampaignStoreTest : public StoreTest {
+ protected:
+  // A campaign over a list of `n` leads (phones 12125550000 + i), enrolled.
+  void make_campaign(int n, const std::vector<std::optional<double>>& scores = {}) {
+    int64_t list = make_list("acme", "spring");
+    std::vector<Lead> leads;
+    for (int i = 0; i < n; ++i) {
+      leads.push_back(make_lead(12125550000ull + static_cast<uint64_t>(i), static_cast<uint64_t>(i + 2)));
+      if (static_cast<size_t>(i) < scores.size()) leads.back().score = scores[static_cast<size_t>(i)];
+    }
+    import(list, leads);
+    auto c = store_->put_campaign("acme", "spring-offer", "name = \"spring-offer\"\n");
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    campaign_ = c->id;
+    auto cs = CampaignStore::open(location_);
+    ASSERT_TRUE(cs.ok()) << cs.error().message;
+    cs_ = std::move(*cs);
+    auto enrolled = cs_->enroll_list(campaign_, list, clock_.now());
+    ASSERT_TRUE(enrolled.ok()) << enrolled.error().message;
+    EXPECT_EQ(*enrolled, n);
+    auto again = cs_->enroll_list(campaign_, list, clock_.now());
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(*again, 0);
+    list_ = list;
+  }
+  std::vector<int64_t> lease_ids(const std::string& owner, int max, Instant now) {
+    auto got = cs_->lease(campaign_, owner, max, now, minutes(5));
+    EXPECT_TRUE(got.ok()) << got.error().message;
+    std::vector<int64_t> ids;
+    if (got)
+      for (const auto& c : *got) ids.push_back(c.lead_id);
+    return ids;
+  }
+  int64_t first_lead_id() {
+    auto leads = scan(LeadFilter{});
+    return leads.empty() ? 0 : leads.front().id;
+  }
+
+  int64_t campaign_ = 0, list_ = 0;
+  std::unique_ptr<CampaignStore> cs_;
+};
+
+TEST_P(CampaignStoreTest, HopperOrderCallbacksThenScoreThenOldest) {
+  make_campaign(5, {std::nullopt, 0.2, 0.9, std::nullopt, 0.5});
+  int64_t base = first_lead_id();
+  Instant now = clock_.now();
+  // Lead base+3 has a due callback; lead base+1 is not due yet.
+  ASSERT_OK(cs_->conclude(campaign_, base + 3, {"follow_up", 1, "callback", now, 7}));
+  ASSERT_OK(cs_->conclude(campaign_, base + 1, {"in_progress", 1, "busy", now + minutes(15), 0}));
+  auto got = cs_->lease(campaign_, "node-a", 10, now, minutes(60));
+  ASSERT_OK(got);
+  std::vector<int64_t> ids;
+  for (const auto& c : *got) ids.push_back(c.lead_id);
+  EXPECT_EQ(ids, (std::vector<int64_t>{base + 3, base + 2, base + 4, base + 0}));
+  EXPECT_EQ((*got)[0].callback_agent, 7u);
+  EXPECT_EQ((*got)[0].phone, 12125550003ull);
+  EXPECT_EQ((*got)[1].score, 0.9);
+  EXPECT_EQ((*got)[0].lease_owner, "node-a");
+  EXPECT_EQ((*got)[0].lease_expires_at, now + minutes(60));
+  // Everything due is leased: nothing more now, lead 1 once it is due.
+  EXPECT_TRUE(lease_ids("node-b", 10, now).empty());
+  EXPECT_EQ(lease_ids("node-b", 10, now + minutes(15)), (std::vector<int64_t>{base + 1}));
+}
+
+TEST_P(CampaignStoreTest, LeasesExpireAndReturn) {
+  make_campaign(3);
+  Instant now = clock_.now();
+  EXPECT_EQ(lease_ids("node-a", 2, now).size(), 2u);
+  EXPECT_EQ(lease_ids("node-b", 5, now).size(), 1u);
+  EXPECT_TRUE(lease_ids("node-b", 5, now + minutes(4)).empty());
+  // node-a died: its leases expire after 5 minutes and go to node-b.
+  EXPECT_EQ(lease_ids("node-b", 5, now + minutes(5)).size(), 3u);
+}
+
+TEST_P(CampaignStoreTest, ExtendedLeasesDoNotReturnDuringACall) {
+  make_campaign(1);
+  int64_t id = first_lead_id();
+  Instant now = clock_.now();
+  ASSERT_EQ(lease_ids("node-a", 1, now).size(), 1u);
+  ASSERT_OK(cs_->extend_lease(campaign_, id, "node-a", now + minutes(60)));
+  EXPECT_TRUE(lease_ids("node-b", 1, now + minutes(30)).empty());
+  auto lost = cs_->extend_lease(campaign_, id, "node-b", now + minutes(90));
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(lost.error().code, "lease_lost");
+  EXPECT_EQ(lease_ids("node-b", 1, now + minutes(60)).size(), 1u);
+  EXPECT_FALSE(cs_->extend_lease(campaign_, id, "node-a", now + minutes(120)).ok());  // node-b has it now
+}
+
+TEST_P(CampaignStoreTest, ReleaseReturnsTheLeadAtItsNextTime) {
+  make_campaign(1);
+  int64_t id = first_lead_id();
+  Instant now = clock_.now();
+  ASSERT_EQ(lease_ids("node-a", 1, now).size(), 1u);
+  ASSERT_OK(cs_->release(campaign_, id, "node-b", now + minutes(30)));  // not node-b's lease: no effect
+  EXPECT_TRUE(lease_ids("node-c", 1, now).empty());
+  ASSERT_OK(cs_->release(campaign_, id, "node-a", now + minutes(30)));
+  EXPECT_TRUE(lease_ids("node-c", 1, now + minutes(29)).empty());
+  EXPECT_EQ(lease_ids("node-c", 1, now + minutes(30)).size(), 1u);
+}
+
+TEST_P(CampaignStoreTest, ConcludeWritesStateAndTerminalLeadsAreNotLeased) {
+  make_campaign(2);
+  int64_t base = first_lead_id();
+  Instant now = clock_.now();
+  ASSERT_EQ(lease_ids("node-a", 2, now).size(), 2u);
+  ASSERT_OK(cs_->conclude(campaign_, base, {"won", 2, "sale", std::nullopt, 0}));
+  ASSERT_OK(cs_->conclude(campaign_, base + 1, {"do_not_call", 1, "do_not_call", now, 0}));
+  auto lead = cs_->get(campaign_, base);
+  ASSERT_OK(lead);
+  ASSERT_TRUE(lead->has_value());
+  EXPECT_EQ((*lead)->state, "won");
+  EXPECT_EQ((*lead)->attempts, 2u);
+  EXPECT_EQ((*lead)->last_outcome, "sale");
+  EXPECT_FALSE((*lead)->next_call_at);
+  EXPECT_EQ((*lead)->lease_owner, "");
+  EXPECT_TRUE(lease_ids("node-a", 5, now + minutes(60)).empty());  // terminal, even with a next time
+  auto counts = cs_->state_counts(campaign_);
+  ASSERT_OK(counts);
+  EXPECT_EQ(*counts, (std::map<std::string, int64_t>{{"do_not_call", 1}, {"won", 1}}));
+  auto missing = cs_->conclude(campaign_, base + 100, {"won", 1, "sale", std::nullopt, 0});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, "not_enrolled");
+  EXPECT_FALSE(cs_->conclude(campaign_, base, {"sold", 1, "", std::nullopt, 0}).ok());  // not a state
+  auto none = cs_->get(campaign_, base + 100);
+  ASSERT_OK(none);
+  EXPECT_FALSE(none->has_value());
+}
+
+TEST_P(CampaignStoreTest, AttemptsAndLedger) {
+  make_campaign(2);
+  int64_t base = first_lead_id();
+  Instant now = clock_.now();
+  auto a1 = cs_->record_attempt({0, campaign_, base, now, "connected", "sale", 95, false, "callable"});
+  auto a2 = cs_->record_attempt({0, campaign_, base + 1, now + seconds(3), "abandoned", "", 0, true, ""});
+  ASSERT_OK(a1);
+  ASSERT_OK(a2);
+  EXPECT_LT(*a1, *a2);
+  auto all = cs_->attempts(campaign_, std::nullopt);
+  ASSERT_OK(all);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].disposition, "sale");
+  EXPECT_EQ((*all)[0].receipt, "callable");
+  EXPECT_EQ((*all)[0].talk_seconds, 95);
+  EXPECT_FALSE((*all)[0].abandoned);
+  EXPECT_TRUE((*all)[1].abandoned);
+  EXPECT_EQ((*all)[1].started_at, now + seconds(3));
+  EXPECT_EQ((*all)[1].disposition, "");
+  auto one = cs_->attempts(campaign_, base + 1);
+  ASSERT_OK(one);
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_EQ((*one)[0].outcome, "abandoned");
+
+  auto none = cs_->load_ledger(campaign_);
+  ASSERT_OK(none);
+  EXPECT_FALSE(none->has_value());
+  ASSERT_OK(cs_->save_ledger(campaign_, "v1 us 30d\n1 2 3\n", now));
+  ASSERT_OK(cs_->save_ledger(campaign_, "v1 us 30d\n4 5 6\n", now + seconds(1)));
+  auto again = CampaignStore::open(location_);  // a restart
+  ASSERT_OK(again);
+  auto loaded = (*again)->load_ledger(campaign_);
+  ASSERT_OK(loaded);
+  ASSERT_TRUE(loaded->has_value());
+  EXPECT_EQ(**loaded, "v1 us 30d\n4 5 6\n");
+}
+
+TEST_P(CampaignStoreTest, BeginAttemptNeedsTheLeaseAndFinishFillsTheOutcome) {
+  make_campaign(1);
+  int64_t id = first_lead_id();
+  Instant now = clock_.now();
+  ASSERT_EQ(lease_ids("node-a", 1, now).size(), 1u);
+  AttemptRow a{0, campaign_, id, now, "", "", 0, false, "callable us-federal@2026.07"};
+  auto lost = cs_->begin_attempt(a, "node-b", now + minutes(60));
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(lost.error().code, "lease_lost");
+  auto rows = cs_->attempts(campaign_, std::nullopt);
+  ASSERT_OK(rows);
+  EXPECT_TRUE(rows->empty());  // nothing stored without the lease
+
+  auto begun = cs_->begin_attempt(a, "node-a", now + minutes(60));
+  ASSERT_OK(begun);
+  EXPECT_TRUE(lease_ids("node-b", 1, now + minutes(30)).empty());  // the lease covers the call
+  rows = cs_->attempts(campaign_, id);
+  ASSERT_OK(rows);
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].outcome, "dialing");
+  EXPECT_EQ((*rows)[0].receipt, "callable us-federal@2026.07");
+  ASSERT_OK(cs_->finish_attempt(*begun, {0, campaign_, id, now, "connected", "sale", 80, false, ""}));
+  rows = cs_->attempts(campaign_, id);
+  ASSERT_OK(rows);
+  EXPECT_EQ((*rows)[0].outcome, "connected");
+  EXPECT_EQ((*rows)[0].disposition, "sale");
+  EXPECT_EQ((*rows)[0].talk_seconds, 80);
+  EXPECT_EQ((*rows)[0].receipt, "callable us-federal@2026.07");
+  EXPECT_FALSE(cs_->finish_attempt(*begun + 100, {}).ok());
+}
+
+TEST_P(CampaignStoreTest, RecentAttemptsOfLeasedLeads) {
+  make_campaign(3);
+  int64_t base = first_lead_id();
+  Instant now = clock_.now();
+  ASSERT_OK(cs_->record_attempt({0, campaign_, base, now - minutes(60 * 30), "busy", "", 0, false, ""}));  // too old
+  ASSERT_OK(cs_->record_attempt({0, campaign_, base, now - minutes(120), "abandoned", "", 0, true, ""}));
+  ASSERT_OK(cs_->record_attempt({0, campaign_, base + 1, now - minutes(60), "busy", "", 0, false, ""}));
+  ASSERT_OK(cs_->record_attempt({0, campaign_, base + 2, now - minutes(30), "busy", "", 0, false, ""}));
+  // node-a leases leads base and base+1 (oldest first), node-b lead base+2.
+  ASSERT_EQ(lease_ids("node-a", 2, now).size(), 2u);
+  ASSERT_EQ(lease_ids("node-b", 1, now).size(), 1u);
+  auto recent = cs_->recent_attempts_of_leased(campaign_, "node-a", now - minutes(60 * 24));
+  ASSERT_OK(recent);
+  ASSERT_EQ(recent->size(), 2u);
+  EXPECT_EQ((*recent)[0].lead_id, base);
+  EXPECT_EQ((*recent)[0].started_at, now - minutes(120));
+  EXPECT_TRUE((*recent)[0].abandoned);
+  EXPECT_EQ((*recent)[1].lead_id, base + 1);
+  EXPECT_FALSE((*recent)[1].abandoned);
+}
+
+// Two dialer processes lease from the same campaign at once: every lead is
+// handed out exactly once.
+TEST_P(CampaignStoreTest, TwoProcessesLeaseWithoutOverlap) {
+  constexpr int kLeads = 240;
+  make_campaign(kLeads);
+  Instant now = clock_.now();
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  auto drain = [&](const std::string& owner, std::vector<int64_t>& ids) {
+    auto cs = CampaignStore::open(location_);
+    if (!cs) return false;
+    for (;;) {
+      auto got = (*cs)->lease(campaign_, owner, 3, now, minutes(5));
+      if (!got) return false;
+      if (got->empty()) return true;
+      for (const auto& c : *got) ids.push_back(c.lead_id);
+    }
+  };
+  if (child == 0) {
+    // The child: its own connection; results over the pipe; no gtest, no
+    // destructors of the parent's objects.
+    close(fds[0]);
+    std::vector<int64_t> ids;
+    bool ok = drain("node-child", ids);
+    int64_t n = ok ? static_cast<int64_t>(ids.size()) : -1;
+    bool written = write(fds[1], &n, sizeof n) == sizeof n;
+    if (ok && !ids.empty())
+      written = written && write(fds[1], ids.data(), ids.size() * sizeof(int64_t)) ==
+                               static_cast<ssize_t>(ids.size() * sizeof(int64_t));
+    close(fds[1]);
+    _exit(written ? 0 : 1);
+  }
+  close(fds[1]);
+  std::vector<int64_t> mine;
+  bool ok = drain("node-parent", mine);
+  std::vector<int64_t> theirs;
+  int64_t n = 0;
+  ASSERT_EQ(read(fds[0], &n, sizeof n), static_cast<ssize_t>(sizeof n));
+  if (n > 0) {
+    theirs.resize(static_cast<size_t>(n));
+    size_t want = theirs.size() * sizeof(int64_t), got = 0;
+    auto* p = reinterpret_cast<char*>(theirs.data());
+    while (got < want) {
+      ssize_t r = read(fds[0], p + got, want - got);
+      ASSERT_GT(r, 0);
+      got += static_cast<size_t>(r);
+    }
+  }
+  close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(ok);
+  ASSERT_GE(n, 0) << "the child process failed to lease";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  std::set<int64_t> all(mine.begin(), mine.end());
+  EXPECT_EQ(all.size(), mine.size()) << "the parent got a lead twice";
+  for (int64_t id : theirs) EXPECT_TRUE(all.insert(id).second) << "lead " << id << " leased by both processes";
+  EXPECT_EQ(all.size(), static_cast<size_t>(kLeads));
+  std::printf("two-process lease on %s: parent %zu leads, child %zu leads\n", store_->backend().c_str(),
+              mine.size(), theirs.size());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, CampaignStoreTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         backend_name);
+
+}  // namespace
+}  // namespace telemark::store::testing
