@@ -94,6 +94,92 @@ std::string quote(const std::string& s) {
   return out + "\"";
 }
 
+bool valid_code(std::string_view s) {
+  if (s.empty() || s.size() > 40) return false;
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  return true;
+}
+
+void parse_dispositions(const Ctx& ctx, const toml::node& node, CampaignDefinition& d) {
+  const toml::table* t = node.as_table();
+  if (!t) ctx.fail(node, "dispositions", "expected a table [dispositions] with preset and/or codes");
+  for (const auto& [key, n] : *t) {
+    std::string p = "dispositions." + std::string(key.str());
+    if (key.str() == "preset") {
+      if (!n.is_string()) ctx.fail(n, p, "expected a string");
+      std::string v(n.as_string()->get());
+      auto preset = parse_disposition_preset(v);
+      if (!preset) ctx.fail(n, p, "unknown preset \"" + v + "\" (expected sales, survey, charity or appointment)");
+      d.disposition_preset = preset;
+    } else if (key.str() == "codes") {
+      const toml::table* codes = n.as_table();
+      if (!codes) ctx.fail(n, p, "expected a table of code = [flags]");
+      for (const auto& [ck, cn] : *codes) {
+        std::string cp = p + "." + std::string(ck.str());
+        if (!valid_code(ck.str())) ctx.fail(cn, cp, "a code uses 1-40 lower-case letters, digits or '_'");
+        Disposition disp{std::string(ck.str()), 0};
+        for (const std::string& f : get_string_list(ctx, cn, cp)) {
+          auto flag = parse_disposition_flag(f);
+          if (!flag)
+            ctx.fail(cn, cp,
+                     "unknown flag \"" + f +
+                         "\" (expected human_answered, contact, success, callback, do_not_call, final, bad_number)");
+          disp.flags |= static_cast<uint8_t>(*flag);
+        }
+        // Anything but a pure network outcome was answered by someone.
+        if (disp.flags) disp.flags |= static_cast<uint8_t>(DispositionFlag::kHumanAnswered);
+        d.dispositions.push_back(std::move(disp));
+      }
+    } else {
+      ctx.fail(n, p, "unknown key (expected preset, codes)");
+    }
+  }
+}
+
+void parse_retry(const Ctx& ctx, const toml::node& node, CampaignDefinition& d) {
+  const toml::table* t = node.as_table();
+  if (!t) ctx.fail(node, "retry", "expected a table [retry]");
+  auto get_count = [&](const toml::node& n, const std::string& p) {
+    if (!n.is_integer()) ctx.fail(n, p, "expected a whole number");
+    int64_t v = n.as_integer()->get();
+    if (v < 0 || v > 1000) ctx.fail(n, p, "expected 0 to 1000");
+    return static_cast<uint32_t>(v);
+  };
+  for (const auto& [key, n] : *t) {
+    std::string k(key.str());
+    std::string p = "retry." + k;
+    if (k == "max_attempts") {
+      d.max_attempts = get_count(n, p);
+      if (d.max_attempts == 0) ctx.fail(n, p, "must be at least 1");
+      continue;
+    }
+    const toml::table* r = n.as_table();
+    if (!r) ctx.fail(n, p, "expected { delay = \"10m\", max_attempts = 4 }");
+    if (!valid_code(k)) ctx.fail(n, p, "expected a network outcome or a disposition code");
+    RetryRule rule{k, {}, 0};
+    bool seen_delay = false, seen_max = false;
+    for (const auto& [rk, rn] : *r) {
+      std::string rp = p + "." + std::string(rk.str());
+      if (rk.str() == "delay") {
+        if (!rn.is_string()) ctx.fail(rn, rp, "expected a delay such as \"90s\", \"10m\", \"4h\" or \"1d\"");
+        auto delay = parse_delay(rn.as_string()->get());
+        if (!delay) ctx.fail(rn, rp, "expected a delay such as \"90s\", \"10m\", \"4h\" or \"1d\"");
+        rule.delay = *delay;
+        seen_delay = true;
+      } else if (rk.str() == "max_attempts") {
+        rule.max_attempts = get_count(rn, rp);
+        seen_max = true;
+      } else {
+        ctx.fail(rn, rp, "unknown key (expected delay, max_attempts)");
+      }
+    }
+    if (!seen_delay) ctx.fail(n, p + ".delay", "missing required key");
+    if (!seen_max) ctx.fail(n, p + ".max_attempts", "missing required key");
+    d.retries.push_back(std::move(rule));
+  }
+}
+
 CampaignDefinition parse(std::string_view text, const std::string& source_name) {
   Ctx ctx(source_name);
   toml::table root;
@@ -195,15 +281,28 @@ CampaignDefinition parse(std::string_view text, const std::string& source_name) 
       if (!seen_end) ctx.fail(*h, "hours.end", "missing required key");
       if (w.start_minute >= w.end_minute) ctx.fail(*h, "hours.end", "must be after hours.start");
       d.hours = w;
+    } else if (k == "list") {
+      d.list = get_string(ctx, root, "list", k);
+      if (!valid_name(d.list)) ctx.fail(node, k, "use 1-100 letters, digits, '.', '_' or '-'");
+    } else if (k == "dispositions") {
+      parse_dispositions(ctx, node, d);
+    } else if (k == "retry") {
+      parse_retry(ctx, node, d);
     } else {
       ctx.fail(node, k,
                "unknown key (expected name, tenant, description, purpose, caller, client, call_type, countries, "
-               "extra_registries, [hours])");
+               "extra_registries, list, [hours], [dispositions], [retry])");
     }
   }
   if (!seen_name) ctx.fail(1, "name", "missing required key");
   if (!seen_purpose) ctx.fail(1, "purpose", "missing required key");
   if (!seen_countries) ctx.fail(1, "countries", "missing required key");
+  if (!d.retries.empty() || !d.dispositions.empty()) {
+    auto policy = build_policy(d.disposition_preset.value_or(default_preset(d.purpose)), d.dispositions, d.retries,
+                               d.max_attempts);
+    if (!policy.ok()) ctx.fail(static_cast<int>(root.get("retry") ? root.get("retry")->source().begin.line : 1), "",
+                               policy.error().message);
+  }
   if (d.caller == compliance::Caller::kTelemarketer && d.client.empty())
     ctx.fail(1, "client", "required when caller = \"telemarketer\" (the seller or charity called for)");
   if (d.caller == compliance::Caller::kSelf && !d.client.empty())
@@ -248,13 +347,41 @@ std::string to_toml(const CampaignDefinition& d) {
   };
   out += "countries = " + list(d.countries) + "\n";
   if (!d.extra_registries.empty()) out += "extra_registries = " + list(d.extra_registries) + "\n";
+  if (!d.list.empty()) out += "list = " + quote(d.list) + "\n";
   if (d.hours) {
     out += "\n[hours]\n";
     out += "start = \"" + hhmm(d.hours->start_minute) + "\"\n";
     out += "end = \"" + hhmm(d.hours->end_minute) + "\"\n";
     if (d.hours->days != 0x7F) out += "days = \"" + days_string(d.hours->days) + "\"\n";
   }
+  if (d.disposition_preset || !d.dispositions.empty()) {
+    out += "\n[dispositions]\n";
+    if (d.disposition_preset) out += "preset = " + quote(std::string(to_string(*d.disposition_preset))) + "\n";
+    if (!d.dispositions.empty()) {
+      out += "\n[dispositions.codes]\n";
+      for (const Disposition& disp : d.dispositions) {
+        std::vector<std::string> flags;
+        for (uint8_t bit = 1; bit && bit <= 64; bit = static_cast<uint8_t>(bit << 1))
+          if (disp.flags & bit) flags.emplace_back(to_string(static_cast<DispositionFlag>(bit)));
+        out += disp.code + " = " + list(flags) + "\n";
+      }
+    }
+  }
+  if (d.max_attempts || !d.retries.empty()) {
+    out += "\n[retry]\n";
+    if (d.max_attempts) out += "max_attempts = " + std::to_string(d.max_attempts) + "\n";
+    for (const RetryRule& r : d.retries)
+      out += r.outcome + " = { delay = " + quote(format_delay(r.delay)) +
+             ", max_attempts = " + std::to_string(r.max_attempts) + " }\n";
+  }
   return out;
+}
+
+Result<LifecyclePolicy> lifecycle_policy(const CampaignDefinition& d) {
+  auto policy = build_policy(d.disposition_preset.value_or(default_preset(d.purpose)), d.dispositions, d.retries,
+                             d.max_attempts);
+  if (!policy.ok()) return make_error("bad_campaign", d.source_name + ": " + policy.error().message);
+  return policy;
 }
 
 Result<compliance::Campaign> compile_campaign(const CampaignDefinition& d, const compliance::RuleSet& rules) {

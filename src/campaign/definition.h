@@ -15,6 +15,14 @@
 //   start = "09:00"
 //   end = "19:00"
 //   days = "mon-fri"                 # optional, default every day
+//   list = "spring-leads"            # optional: the lead list the campaign calls
+//   [dispositions]                   # optional (lifecycle.h)
+//   preset = "appointment"           # sales|survey|charity|appointment; default from purpose
+//   [dispositions.codes]             # optional: add or replace codes
+//   hot_lead = ["human_answered", "contact", "callback"]
+//   [retry]                          # optional
+//   max_attempts = 8                 # over all outcomes
+//   busy = { delay = "10m", max_attempts = 4 }   # any network outcome or disposition code
 //
 // Errors name the file, the line and the key. Examples: rules/examples/.
 // Value types; functions are pure and thread-safe.
@@ -26,6 +34,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "campaign/lifecycle.h"
 #include "compliance/intent.h"
 #include "compliance/rules.h"
 
@@ -42,6 +51,13 @@ struct CampaignDefinition {
   std::vector<std::string> countries;         // upper-case ISO alpha-2
   std::vector<std::string> extra_registries;  // registry names
   std::optional<compliance::LocalWindow> hours;
+  std::string list;  // lead list name; empty: none named
+
+  // Lead life cycle ([dispositions], [retry]); empty: the defaults.
+  std::optional<DispositionPreset> disposition_preset;  // none: default_preset(purpose)
+  std::vector<Disposition> dispositions;
+  std::vector<RetryRule> retries;
+  uint32_t max_attempts = 0;  // 0: the policy's default
 
   // Where it came from, for messages when compiling against the rules.
   std::string source_name;
@@ -64,5 +80,8 @@ std::string to_toml(const CampaignDefinition& d);
 // every extra registry an optional registry of the packs) and builds the
 // engine's Campaign.
 Result<compliance::Campaign> compile_campaign(const CampaignDefinition& d, const compliance::RuleSet& rules);
+
+// The campaign's disposition set and retry rules.
+Result<LifecyclePolicy> lifecycle_policy(const CampaignDefinition& d);
 
 }  // namespace telemark::campaign

@@ -1,0 +1,221 @@
+// The production dialing path on a SQLite store: a simulated campaign day
+// through the hopper, the compliance gate and the store sink; and a
+// restart, where the abandonment accounting continues from the store.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <numeric>
+
+#include "base/paths.h"
+#include "base/time.h"
+#include "campaign/campaign_day.h"
+#include "campaign/definition.h"
+#include "compliance/rules.h"
+#include "phone/phone.h"
+#include "sim/scenario.h"
+
+namespace telemark::campaign {
+namespace {
+
+constexpr const char* kDefinition =
+    "name = \"spring\"\ntenant = \"acme\"\npurpose = \"sales\"\ncountries = [\"US\"]\nlist = \"leads\"\n";
+
+class DialTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char dir[] = "/tmp/telemark-dial-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    dir_ = dir;
+    path_ = dir_ + "/t.db";
+    auto s = store::Store::open(path_);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    store_ = std::move(*s);
+    ASSERT_TRUE(store_->migrate().ok());
+    std::vector<store::Lead> leads;
+    for (int i = 0; i < 600; ++i) {
+      store::Lead l;
+      l.phone = 12125550000ull + static_cast<uint64_t>(i);
+      l.phone_raw = "+" + std::to_string(l.phone);
+      l.number_type = "fixed_line";
+      l.time_zones = "America/New_York";
+      l.country = "US";
+      l.region = "NY";
+      l.source_line = static_cast<uint64_t>(i + 2);
+      if (i % 3 == 0) l.score = 0.1 * (i % 10);
+      leads.push_back(l);
+    }
+    auto w = store_->begin_import("acme", "leads", store::ImportRun{});
+    ASSERT_TRUE(w.ok()) << w.error().message;
+    ASSERT_TRUE((*w)->append(leads).ok());
+    list_id_ = (*w)->list_id();
+    store::ImportRun counts;
+    counts.rows = counts.imported = 600;
+    ASSERT_TRUE((*w)->commit(counts).ok());
+    auto rec = store_->put_campaign("acme", "spring", kDefinition);
+    ASSERT_TRUE(rec.ok()) << rec.error().message;
+
+    auto rules = compliance::RuleSet::load_directory(home_path("rules"));
+    ASSERT_TRUE(rules.ok());
+    engine_ = std::make_unique<compliance::Engine>(*rules);
+    auto def = parse_campaign_definition(kDefinition, "spring.toml");
+    ASSERT_TRUE(def.ok());
+    campaign_.id = rec->id;
+    campaign_.tenant = "acme";
+    campaign_.name = "spring";
+    campaign_.rules = *compile_campaign(*def, **rules);
+    campaign_.policy = *lifecycle_policy(*def);
+    campaign_.registries = RegistryFacts::kAssumeFresh;
+    auto zones = phone::TimeZoneTable::load(home_path("data/phone-prefix-timezones.txt"));
+    auto nanp = phone::NanpRegions::load(home_path("data/nanp-area-code-regions.tsv"));
+    ASSERT_TRUE(zones.ok() && nanp.ok());
+    zones_ = *zones;
+    nanp_ = *nanp;
+    auto sc = sim::load_scenario(home_path("data/scenarios/campaign-day.toml"));
+    ASSERT_TRUE(sc.ok()) << sc.error().message;
+    scenario_ = *sc;
+  }
+  void TearDown() override {
+    store_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  Result<CampaignDayReport> day(Instant start, double hours, uint64_t seed) {
+    auto cs = store::CampaignStore::open(path_);
+    if (!cs) return cs.error();
+    CampaignDayOptions o;
+    o.agents = 5;
+    o.hours = hours;
+    o.seed = seed;
+    o.start = start;
+    return run_campaign_day(*store_, **cs, *engine_, *zones_, *nanp_, campaign_, list_id_, scenario_, o);
+  }
+  Instant start() const { return *parse_iso8601(scenario_.start); }
+  std::vector<int64_t> scan_list(int64_t list_id) {
+    std::vector<int64_t> ids;
+    store::LeadFilter f;
+    (void)store_->scan_leads(f, [&](const store::Lead& l) {
+      if (l.list_id == list_id) ids.push_back(l.id);
+      return true;
+    });
+    return ids;
+  }
+
+  std::string dir_, path_;
+  std::unique_ptr<store::Store> store_;
+  int64_t list_id_ = 0;
+  std::unique_ptr<compliance::Engine> engine_;
+  DialCampaign campaign_;
+  std::shared_ptr<const phone::TimeZoneTable> zones_;
+  std::shared_ptr<const phone::NanpRegions> nanp_;
+  sim::Scenario scenario_;
+};
+
+TEST_F(DialTest, CampaignDayWritesAttemptsStatesAndTheInternalList) {
+  auto r = day(start(), 1.0, 7);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->enrolled, 600);
+  EXPECT_GT(r->sim.dials, 100u);
+  EXPECT_GT(r->sim.live_answers, 20u);
+  EXPECT_LE(r->sim.abandonment_rate, 0.03);
+  EXPECT_GT(r->sim.utilization_busy, 0.3);
+  EXPECT_TRUE(r->sim.blocked_by_reason.empty());  // registries assumed, inside calling hours
+
+  auto cs = store::CampaignStore::open(path_);
+  ASSERT_TRUE(cs.ok());
+  auto attempts = (*cs)->attempts(campaign_.id, std::nullopt);
+  ASSERT_TRUE(attempts.ok());
+  EXPECT_EQ(attempts->size(), r->sink.attempts);
+  EXPECT_GE(attempts->size(), r->sim.dials);
+  int64_t total = 0;
+  for (const auto& [state, n] : r->lead_states) total += n;
+  EXPECT_EQ(total, 600);
+  EXPECT_EQ(r->lead_states["won"], static_cast<int64_t>(r->sink.successes));
+  EXPECT_EQ(r->lead_states["do_not_call"], static_cast<int64_t>(r->sink.dnc_added));
+  auto on_list = store_->count_dnc("acme");
+  ASSERT_TRUE(on_list.ok());
+  EXPECT_EQ(*on_list, static_cast<int64_t>(r->sink.dnc_added));
+  EXPECT_GT(r->lead_states["in_progress"], 0);  // busy, no answer, machine: retried later
+  // Every lead that was dialed is no longer new and not leased; every
+  // attempt has its gate receipt and an outcome.
+  for (const auto& a : *attempts) {
+    EXPECT_EQ(a.receipt.rfind("callable", 0), 0u) << a.receipt;
+    EXPECT_NE(a.outcome, "dialing");
+    auto lead = (*cs)->get(campaign_.id, a.lead_id);
+    ASSERT_TRUE(lead.ok() && lead->has_value());
+    EXPECT_NE((*lead)->state, "new");
+    EXPECT_EQ((*lead)->lease_owner, "");
+  }
+  std::string json = format_json(*r);
+  for (const char* key : {"\"dials\"", "\"live_answers\"", "\"abandoned\"", "\"abandonment_rate\"",
+                          "\"utilization_busy\"", "\"utilization_talk\"", "\"blocked_by_reason\"", "\"contacts\"",
+                          "\"successes\"", "\"registries_assumed\": true", "\"abandonment_within_limit\": true"})
+    EXPECT_NE(json.find(key), std::string::npos) << key;
+  EXPECT_NE(format_text(*r).find("registries were treated as loaded and fresh"), std::string::npos);
+}
+
+TEST_F(DialTest, RegistriesNotLoadedBlockEveryDial) {
+  campaign_.registries = RegistryFacts::kNone;
+  auto r = day(start(), 0.25, 3);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->sim.dials, 0u);
+  EXPECT_GT(r->sim.blocked_by_reason["registry_missing:us-dnc"], 0u);
+  EXPECT_FALSE(r->registries_assumed);
+}
+
+// The engine's history rules see attempts stored before this node leased
+// the lead (another node's, or this one's before a restart): Florida's
+// three sales calls in 24 hours.
+TEST_F(DialTest, GateSeesStoredCallHistory) {
+  store::Lead l;
+  l.phone = 13055550100ull;  // Miami: Florida
+  l.phone_raw = "+13055550100";
+  l.number_type = "fixed_line";
+  l.country = "US";
+  l.region = "FL";
+  auto w = store_->begin_import("acme", "florida", store::ImportRun{});
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE((*w)->append(std::span<const store::Lead>(&l, 1)).ok());
+  int64_t fl_list = (*w)->list_id();
+  ASSERT_TRUE((*w)->commit(store::ImportRun{}).ok());
+  auto rec = store_->put_campaign("acme", "florida", kDefinition);
+  ASSERT_TRUE(rec.ok());
+  campaign_.id = rec->id;
+  auto cs = store::CampaignStore::open(path_);
+  ASSERT_TRUE(cs.ok());
+  Instant now = start() + std::chrono::hours(2);
+  ASSERT_TRUE((*cs)->enroll_list(campaign_.id, fl_list, now).ok());
+  auto leads = scan_list(fl_list);
+  ASSERT_EQ(leads.size(), 1u);
+  for (int h : {3, 2, 1})
+    ASSERT_TRUE((*cs)->record_attempt({0, campaign_.id, leads[0], now - std::chrono::hours(h), "busy", "", 0, false,
+                                       ""}).ok());
+
+  compliance::NumberResolver resolver(*engine_, *zones_, *nanp_);
+  LeadBook book;
+  StoreHopper hopper(*store_, **cs, resolver, book, campaign_, "node-2");
+  ComplianceGate gate(*engine_, book, campaign_, {});
+  auto lead = hopper.next(now);
+  ASSERT_TRUE(lead);
+  auto d = gate.check(*lead, now);
+  EXPECT_FALSE(d.allow);
+  EXPECT_EQ(d.reasons, std::vector<std::string>{"frequency_cap"});
+  ASSERT_TRUE(d.earliest_retry);
+  EXPECT_EQ(*d.earliest_retry, now - std::chrono::hours(3) + std::chrono::hours(24));
+}
+
+TEST_F(DialTest, AbandonmentAccountingSurvivesARestart) {
+  auto first = day(start(), 1.0, 11);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  ASSERT_GT(first->sim.live_answers, 0u);
+  EXPECT_EQ(first->window.live_answers, first->sim.live_answers);
+  EXPECT_EQ(first->window.abandoned, first->sim.abandoned);
+  // A new process: new CampaignStore, ledger restored from the store.
+  auto second = day(start() + std::chrono::hours(1), 1.0, 12);
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_EQ(second->enrolled, 0);
+  EXPECT_EQ(second->window.live_answers, first->sim.live_answers + second->sim.live_answers);
+  EXPECT_EQ(second->window.abandoned, first->sim.abandoned + second->sim.abandoned);
+}
+
+}  // namespace
+}  // namespace telemark::campaign
