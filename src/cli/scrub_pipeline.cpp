@@ -1,5 +1,6 @@
 #include "cli/scrub_pipeline.h"
 
+#include <bit>
 #include <charconv>
 #include <condition_variable>
 #include <cstdio>
@@ -8,7 +9,6 @@
 #include <filesystem>
 #include <mutex>
 #include <thread>
-#include <unordered_map>
 
 #include "base/time.h"
 #include "compliance/resolve.h"
@@ -74,8 +74,13 @@ struct Span {
 struct InputRow {
   uint64_t line = 0;
   Span id, phone, country, pass;
-  std::array<Span, kFactCount> facts{};
-  uint16_t fact_mask = 0;  // bit f: fact f has a value
+  uint32_t first_fact = 0;  // its facts: Batch::facts[first_fact, first_fact + fact count)
+  uint16_t fact_mask = 0;   // bit f: fact f has a value (facts are stored in Fact order)
+};
+
+struct FactValue {
+  Fact fact;
+  Span value;
 };
 
 struct LeadRow {
@@ -92,6 +97,7 @@ struct Batch {
   uint64_t seq = 0;
   std::string arena;
   std::vector<InputRow> inputs;
+  std::vector<FactValue> facts;  // of the input rows
   std::vector<LeadRow> leads;
   std::string callable, rejected;
   uint64_t verdicts[3] = {0, 0, 0};
@@ -101,6 +107,12 @@ struct Batch {
 
   size_t size() const { return inputs.size() + leads.size(); }
   std::string_view text(Span s) const { return std::string_view(arena.data() + s.off, s.len); }
+  std::string_view fact(const InputRow& r, Fact f) const {
+    const uint32_t end = r.first_fact + static_cast<uint32_t>(std::popcount(r.fact_mask));
+    for (uint32_t i = r.first_fact; i < end; ++i)
+      if (facts[i].fact == f) return text(facts[i].value);
+    return {};
+  }
   Span put(std::string_view s) {
     Span sp{static_cast<uint32_t>(arena.size()), static_cast<uint32_t>(s.size())};
     arena.append(s);
@@ -109,6 +121,7 @@ struct Batch {
   void reset() {
     arena.clear();
     inputs.clear();
+    facts.clear();
     leads.clear();
     callable.clear();
     rejected.clear();
@@ -234,6 +247,57 @@ struct Formatted {
   std::vector<uint16_t> slots;  // reason_slot() of each reason
 };
 
+// The memo of formatted decisions: open addressing over a power-of-two
+// table. Hand-written because std::unordered_map's prime-modulo division
+// was the largest single cost of a memo hit in bench/scrub.sh's profile.
+class DecisionMemo {
+ public:
+  DecisionMemo() { reset(); }
+  // The entry for `key`, or nullptr.
+  const Formatted* find(const CacheKey& key, size_t hash) const {
+    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.value == kEmpty) return nullptr;
+      if (s.key == key) return &values_[s.value];
+    }
+  }
+  const Formatted& insert(const CacheKey& key, size_t hash, Formatted value) {
+    if (values_.size() >= kMaxCachedDecisions) reset();
+    if ((values_.size() + 1) * 2 > slots_.size()) grow();
+    values_.push_back(std::move(value));
+    place(key, hash, static_cast<uint32_t>(values_.size() - 1));
+    return values_.back();
+  }
+
+ private:
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+  struct Slot {
+    CacheKey key;
+    uint32_t value = kEmpty;
+  };
+  void reset() {
+    values_.clear();
+    slots_.assign(1024, Slot{});
+    mask_ = slots_.size() - 1;
+  }
+  void grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(old.size() * 2, Slot{});
+    mask_ = slots_.size() - 1;
+    for (const Slot& s : old)
+      if (s.value != kEmpty) place(s.key, CacheKeyHash{}(s.key), s.value);
+  }
+  void place(const CacheKey& key, size_t hash, uint32_t value) {
+    size_t i = hash & mask_;
+    while (slots_[i].value != kEmpty) i = (i + 1) & mask_;
+    slots_[i].key = key;
+    slots_[i].value = value;
+  }
+  std::vector<Slot> slots_;
+  std::deque<Formatted> values_;  // stable addresses while the memo grows
+  size_t mask_ = 0;
+};
+
 struct RowFacts {
   LeadFacts lead;
   CallHistory history;
@@ -249,6 +313,9 @@ class Decider {
   void process(Batch& b) {
     const size_t n = b.size();
     rows_.assign(n, Row{});
+    // Each output row is its input plus about 60 bytes.
+    b.callable.reserve(b.arena.size() + n * 64);
+    b.rejected.reserve(b.arena.size() / 2 + n * 32);
     const bool input = !b.inputs.empty();
     for (size_t i = 0; i < n; ++i) {
       Row& r = rows_[i];
@@ -283,13 +350,40 @@ class Decider {
       }
     }
     lookup_registries();
+    // Rows with no fact but the address (region, postal code) take the
+    // memoized path; the postal code decides nothing (intent.h).
+    constexpr uint16_t kAddressFacts = (1u << static_cast<unsigned>(Fact::kRegion)) |
+                                       (1u << static_cast<unsigned>(Fact::kPostalCode));
     for (size_t i = 0; i < n; ++i) {
       const Row& r = rows_[i];
-      RowFacts facts;
       RegionCode address = 0;
+      bool plain;
       if (input) {
         const InputRow& in = b.inputs[i];
-        if (in.fact_mask) read_facts(b, in, facts, address);
+        if (in.fact_mask & (1u << static_cast<unsigned>(Fact::kRegion)))
+          address = address_region(b.fact(in, Fact::kRegion));
+        plain = (in.fact_mask & ~kAddressFacts) == 0;
+      } else {
+        const LeadRow& l = b.leads[i];
+        address = l.region;
+        plain = !(l.facts.consent_at || l.facts.consent_revoked_at || l.facts.last_purchase_at ||
+                  l.facts.last_inquiry_at || l.facts.contract_active || l.facts.contract_ended_at);
+      }
+      if (plain) {
+        CacheKey key = key_of(r, address);
+        size_t hash = CacheKeyHash{}(key);
+        const Formatted* f = memo_.find(key, hash);
+        if (f) {
+          ++b.cache_hits;
+        } else {
+          f = &memo_.insert(key, hash, decide(r, RowFacts{}, address));
+        }
+        emit(b, i, *f);
+        continue;
+      }
+      RowFacts facts;
+      if (input) {
+        read_facts(b, b.inputs[i], facts, address);
       } else {
         lead_facts(b.leads[i], facts, address);
       }
@@ -297,23 +391,7 @@ class Decider {
         emit_bad_fact(b, i, facts.bad);
         continue;
       }
-      const Formatted* f;
-      Formatted fresh;
-      if (!facts.any) {
-        CacheKey key = key_of(r, address);
-        auto it = cache_.find(key);
-        if (it != cache_.end()) {
-          ++b.cache_hits;
-          f = &it->second;
-        } else {
-          if (cache_.size() >= kMaxCachedDecisions) cache_.clear();
-          f = &cache_.emplace(key, decide(r, facts, address)).first->second;
-        }
-      } else {
-        fresh = decide(r, facts, address);
-        f = &fresh;
-      }
-      emit(b, i, *f);
+      emit(b, i, decide(r, facts, address));
     }
   }
 
@@ -354,14 +432,14 @@ class Decider {
     // would cost more than deciding it.
     scratch_.lead = LeadFacts{};
     scratch_.history = CallHistory{};
-    for (size_t f = 0; f < kFactCount; ++f) {
-      if (!(in.fact_mask & (1u << f))) continue;
-      if (!apply_fact(static_cast<Fact>(f), b.text(in.facts[f]), scratch_)) {
-        facts.bad = static_cast<int>(f);
+    const size_t count = static_cast<size_t>(std::popcount(in.fact_mask));
+    for (size_t k = 0; k < count; ++k) {
+      const FactValue& v = b.facts[in.first_fact + k];
+      if (!apply_fact(v.fact, b.text(v.value), scratch_)) {
+        facts.bad = static_cast<int>(v.fact);
         return;
       }
-      auto fact = static_cast<Fact>(f);
-      if (fact != Fact::kRegion && fact != Fact::kPostalCode) facts.any = true;
+      if (v.fact != Fact::kRegion && v.fact != Fact::kPostalCode) facts.any = true;
     }
     facts.lead = scratch_.lead;
     facts.history = scratch_.history;
@@ -500,7 +578,7 @@ class Decider {
   std::vector<uint64_t> numbers_;
   std::vector<uint32_t> index_;
   std::vector<uint8_t> hits_;
-  std::unordered_map<CacheKey, Formatted, CacheKeyHash> cache_;
+  DecisionMemo memo_;
   std::vector<std::pair<CountryCode, std::unique_ptr<CallIntent>>> templates_;
   CallIntent intent_;
   CallIntent scratch_;
@@ -664,6 +742,10 @@ ScrubSummary scrub_csv(const ScrubContext& ctx, const CsvInput& input, const Scr
     fact_columns[f] = fact_col[f] == kNone ? std::string(fact_name(static_cast<Fact>(f)))
                                            : headers[static_cast<size_t>(fact_col[f])];
 
+  std::vector<std::pair<size_t, int>> fact_cols;  // the fact columns present: (Fact, column)
+  for (size_t f = 0; f < kFactCount; ++f)
+    if (fact_col[f] != kNone) fact_cols.emplace_back(f, fact_col[f]);
+
   auto read = [&](Pipeline& pipe) {
     bool end = false;
     while (!end) {
@@ -679,7 +761,9 @@ ScrubSummary scrub_csv(const ScrubContext& ctx, const CsvInput& input, const Scr
           end = true;
           break;
         }
-        InputRow r;
+        // Built in place: a row assembled on the stack and copied in
+        // stalled on store forwarding (profile of bench/scrub.sh).
+        InputRow& r = b->inputs.emplace_back();
         r.line = rec.line;
         const auto& fl = rec.fields;
         auto field = [&](int col) -> std::string_view {
@@ -700,14 +784,13 @@ ScrubSummary scrub_csv(const ScrubContext& ctx, const CsvInput& input, const Scr
         r.phone = span_of(field(phone_col));
         if (id_col != kNone) r.id = span_of(trim(field(id_col)));
         if (country_col != kNone) r.country = span_of(field(country_col));
-        for (size_t f = 0; f < kFactCount; ++f) {
-          if (fact_col[f] == kNone) continue;
-          std::string_view v = trim(field(fact_col[f]));
+        for (const auto& [f, col] : fact_cols) {
+          std::string_view v = trim(field(col));
           if (v.empty()) continue;
-          r.facts[f] = span_of(v);
+          if (r.fact_mask == 0) r.first_fact = static_cast<uint32_t>(b->facts.size());
+          b->facts.push_back({static_cast<Fact>(f), span_of(v)});
           r.fact_mask = static_cast<uint16_t>(r.fact_mask | (1u << f));
         }
-        b->inputs.push_back(r);
       }
       if (b->size()) {
         pipe.submit(b);
