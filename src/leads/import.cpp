@@ -1,7 +1,5 @@
 #include "leads/import.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <condition_variable>
@@ -19,6 +17,7 @@
 #include "leads/fields.h"
 #include "leads/phone_set.h"
 #include "phone/phone.h"
+#include "registry/sha256.h"
 #include "store/store.h"
 
 namespace telemark::leads {
@@ -246,33 +245,22 @@ void split_full_name(std::string_view full, std::string& first, std::string& las
 Result<std::string> sha256_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return make_error("io_error", path + ": cannot open (" + std::strerror(errno) + ")");
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  registry::Sha256 hash;
   std::vector<char> buf(1 << 20);
   for (;;) {
     ssize_t n = ::read(fd, buf.data(), buf.size());
     if (n < 0) {
       if (errno == EINTR) continue;
       std::string err = std::strerror(errno);
-      EVP_MD_CTX_free(ctx);
       ::close(fd);
       return make_error("io_error", path + ": read failed (" + err + ")");
     }
     if (n == 0) break;
-    EVP_DigestUpdate(ctx, buf.data(), static_cast<size_t>(n));
+    hash.update(buf.data(), static_cast<size_t>(n));
   }
   ::close(fd);
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx, md, &len);
-  EVP_MD_CTX_free(ctx);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out.push_back(hex[md[i] >> 4]);
-    out.push_back(hex[md[i] & 15]);
-  }
-  return out;
+  auto digest = hash.finish();
+  return registry::to_hex(digest.data(), digest.size());
 }
 
 Result<ImportSummary> import_leads(store::Store& store, const phone::PhoneNormalizer& normalizer,

@@ -1,7 +1,8 @@
 // SHA-256 for source-file and snapshot checksums, over OpenSSL's EVP API
 // (which uses the CPU's SHA extensions: about 1.5 GB/s here, so hashing a
-// 1.1 GB registry file costs well under a second). Internal to the registry
-// module. A Sha256 object belongs to one thread.
+// 1.1 GB registry file costs well under a second). Used for registry
+// sources and snapshots, and by the lead import for its file checksum.
+// A Sha256 object belongs to one thread.
 #pragma once
 
 #include <array>

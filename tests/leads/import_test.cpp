@@ -148,6 +148,7 @@ TEST_F(ImportTest, RejectFileNamesLineColumnAndReason) {
   EXPECT_EQ(r->imported, 1u);
   EXPECT_EQ(r->duplicates, 1u);
   EXPECT_EQ(r->rejected, 2u);
+  EXPECT_EQ(r->file_sha256, "1f93232c21d92be6230b6e62977087518b135a2ed99816bd619c19f6e0d12ab8");  // sha256sum of the file
   std::ifstream in(rejects);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_EQ(text,
