@@ -6,20 +6,10 @@
 
 #include "base/time.h"
 #include "cli/common.h"
+#include "leads/csv.h"
 
 namespace telemark::cli {
 namespace {
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
 
 // Pads or cuts to `width` characters (UTF-8 code points, not bytes), so
 // accented names keep the table's columns straight.
@@ -46,7 +36,7 @@ const char* kExportHeader =
 std::string export_row(const store::Lead& l) {
   std::string row;
   auto add = [&](const std::string& v) {
-    row += csv_field(v);
+    leads::append_csv_field(row, v);
     row.push_back(',');
   };
   add(std::to_string(l.id));
@@ -71,7 +61,7 @@ std::string export_row(const store::Lead& l) {
   add(l.facts.contract_active ? "true" : "false");
   add(opt_time(l.facts.contract_ended_at));
   add(l.score ? std::to_string(*l.score) : "");
-  row += csv_field(l.attributes_json);
+  leads::append_csv_field(row, l.attributes_json);
   row.push_back('\n');
   return row;
 }

@@ -1,5 +1,7 @@
 #include "cli/scrub_pipeline.h"
 
+#include "leads/csv.h"
+
 #include <bit>
 #include <charconv>
 #include <condition_variable>
@@ -30,18 +32,7 @@ size_t reason_slot(const Reason& r) {
          (r.registry == kNoRegistry ? kMaxRegistries : r.registry);
 }
 
-void append_csv_field(std::string& out, std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out.append(s);
-    return;
-  }
-  out.push_back('"');
-  for (char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
+using leads::append_csv_field;
 
 void append_uint(std::string& out, uint64_t v) {
   char buf[24];

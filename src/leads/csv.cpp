@@ -553,4 +553,24 @@ Result<std::unique_ptr<CsvReader>> open_reader(const std::string& path, const Cs
 }
 
 }  // namespace csv_detail
+void append_csv_field(std::string& out, std::string_view field, char delimiter) {
+  bool quote = false;
+  for (char c : field) {
+    if (c == delimiter || c == '"' || c == '\r' || c == '\n') {
+      quote = true;
+      break;
+    }
+  }
+  if (!quote) {
+    out.append(field);
+    return;
+  }
+  out.push_back('"');
+  for (char c : field) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
 }  // namespace telemark::leads

@@ -79,4 +79,9 @@ class CsvReader {
   virtual const std::string& name() const = 0;
 };
 
+// The writer's side: appends `field` to `out`, quoted (with doubled quotes)
+// when it holds the delimiter, a quote, CR or LF. Used by every CSV file
+// Telemark writes (reject files, exports, scrub and score outputs).
+void append_csv_field(std::string& out, std::string_view field, char delimiter = ',');
+
 }  // namespace telemark::leads

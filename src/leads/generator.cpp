@@ -1,5 +1,6 @@
 #include "leads/generator.h"
 
+#include "leads/csv.h"
 #include "leads/fields.h"
 
 #include <cerrno>
@@ -193,21 +194,6 @@ std::string iso_date(Gen& g, int min_year, int max_year) {
   return buf;
 }
 
-void add_field(std::string& row, std::string_view v, char delim) {
-  bool quote = v.find(delim) != std::string_view::npos || v.find('"') != std::string_view::npos ||
-               v.find('\n') != std::string_view::npos;
-  if (!quote) {
-    row.append(v);
-    return;
-  }
-  row.push_back('"');
-  for (char c : v) {
-    if (c == '"') row.push_back('"');
-    row.push_back(c);
-  }
-  row.push_back('"');
-}
-
 }  // namespace
 
 Result<GeneratorStats> generate_leads_csv(const std::string& path, const GeneratorOptions& opt) {
@@ -255,33 +241,33 @@ Result<GeneratorStats> generate_leads_csv(const std::string& path, const Generat
     }
     std::string address = std::to_string(1 + g.u(999)) + " " + g.pick(kStreets);
     std::string zip = g.digits(5);
-    add_field(row, first, d); row.push_back(d);
-    add_field(row, last, d); row.push_back(d);
-    add_field(row, p.text, d); row.push_back(d);
-    add_field(row, email, d); row.push_back(d);
-    add_field(row, address, d); row.push_back(d);
-    add_field(row, p.city, d); row.push_back(d);
-    add_field(row, p.region, d); row.push_back(d);
-    add_field(row, zip, d); row.push_back(d);
-    add_field(row, p.country, d);
+    append_csv_field(row, first, d); row.push_back(d);
+    append_csv_field(row, last, d); row.push_back(d);
+    append_csv_field(row, p.text, d); row.push_back(d);
+    append_csv_field(row, email, d); row.push_back(d);
+    append_csv_field(row, address, d); row.push_back(d);
+    append_csv_field(row, p.city, d); row.push_back(d);
+    append_csv_field(row, p.region, d); row.push_back(d);
+    append_csv_field(row, zip, d); row.push_back(d);
+    append_csv_field(row, p.country, d);
     if (opt.with_facts) {
       row.push_back(d);
-      if (g.u(10) == 0) add_field(row, iso_date(g, 2023, 2026), d);
+      if (g.u(10) == 0) append_csv_field(row, iso_date(g, 2023, 2026), d);
       row.push_back(d);
-      if (g.u(8) == 0) add_field(row, iso_date(g, 2024, 2026), d);
+      if (g.u(8) == 0) append_csv_field(row, iso_date(g, 2024, 2026), d);
       row.push_back(d);
-      if (g.u(12) == 0) add_field(row, iso_date(g, 2025, 2026), d);
+      if (g.u(12) == 0) append_csv_field(row, iso_date(g, 2025, 2026), d);
       row.push_back(d);
       if (g.u(20) == 0) row += "yes";
     }
     row.push_back(d);
     switch (g.u(10)) {
-      case 0: add_field(row, "Richiamare dopo le 18; \"urgente\"", d); break;
-      case 1: add_field(row, "Interested in the premium plan,\nasked for a brochure", d); break;
+      case 0: append_csv_field(row, "Richiamare dopo le 18; \"urgente\"", d); break;
+      case 1: append_csv_field(row, "Interested in the premium plan,\nasked for a brochure", d); break;
       default: break;
     }
     row.push_back(d);
-    add_field(row, g.u(2) ? "fiera 2025" : "web", d);
+    append_csv_field(row, g.u(2) ? "fiera 2025" : "web", d);
     row.append(opt.ragged && g.u(10) == 0 ? ";;\r\n" : "\r\n");  // trailing empty columns, as spreadsheets write
     if (d != ';' && row.size() >= 4 && row.compare(row.size() - 4, 2, ";;") == 0)
       row.replace(row.size() - 4, 2, std::string(2, d));

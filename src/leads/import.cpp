@@ -99,20 +99,6 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
-void append_csv_field(std::string& out, std::string_view s) {
-  bool quote = s.find_first_of(",\"\r\n") != std::string_view::npos;
-  if (!quote) {
-    out.append(s);
-    return;
-  }
-  out.push_back('"');
-  for (char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
-
 class RejectFile {
  public:
   Status open(const std::string& path) {

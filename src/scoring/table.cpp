@@ -142,20 +142,6 @@ Result<Table> make_table(const std::vector<std::string>& column_names, const std
   return t;
 }
 
-void append_csv_field(std::string& out, std::string_view field, char delimiter) {
-  bool quote = field.find_first_of(std::string{delimiter, '"', '\r', '\n'}) != std::string_view::npos;
-  if (!quote) {
-    out.append(field);
-    return;
-  }
-  out.push_back('"');
-  for (char c : field) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
-
 Result<std::unique_ptr<TableChunkReader>> TableChunkReader::open(const std::string& path,
                                                                   const TableReadOptions& options) {
   auto reader = leads::CsvReader::open(path, options.csv);

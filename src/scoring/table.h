@@ -167,7 +167,6 @@ class TableChunkReader {
 Result<Table> read_table(const std::string& path, const TableReadOptions& options);
 Result<Table> read_table(std::unique_ptr<leads::CsvReader> reader);
 
-// Quotes a field for a CSV row when it contains the delimiter, a quote, CR or LF.
-void append_csv_field(std::string& out, std::string_view field, char delimiter);
+using leads::append_csv_field;  // quoting for the CSV files scoring writes
 
 }  // namespace telemark::scoring
