@@ -30,6 +30,7 @@
 
 #include "base/paths.h"
 #include "base/time.h"
+#include "pg_server.h"
 #include "store/store.h"
 
 extern char** environ;
@@ -273,36 +274,8 @@ void remove_sqlite(const std::string& path) {
     std::filesystem::remove(path + suffix);
 }
 
-// One PostgreSQL server for the PostgreSQL runs, stopped on every exit path
-// of this function.
-class PgServer {
- public:
-  explicit PgServer(const std::string& dir) : dir_(dir) {
-    std::string cmd = "'" + telemark::home_path("scripts/pg-test-server") + "' start '" + dir +
-                      "' --watch " + std::to_string(getpid());
-    FILE* f = popen(cmd.c_str(), "r");
-    char buf[1024];
-    while (f && std::fgets(buf, sizeof buf, f)) url_ = buf;
-    if (!f || pclose(f) != 0) url_.clear();
-    while (!url_.empty() && url_.back() == '\n') url_.pop_back();
-  }
-  ~PgServer() {
-    std::string cmd = "'" + telemark::home_path("scripts/pg-test-server") + "' stop '" + dir_ + "'";
-    if (std::system(cmd.c_str()) != 0)
-      std::fprintf(stderr, "bench_store: stopping %s failed\n", dir_.c_str());
-  }
-  const std::string& url() const { return url_; }
-
- private:
-  std::string dir_, url_;
-};
-
 void bench_postgres(const std::string& csv, uint64_t rows, int runs) {
-  // Its own folder under /tmp: the server may run as another user (root
-  // runs it as postgres), who cannot enter our 0700 folder.
-  std::string dir = "/tmp/telemark-bench-pg-XXXXXX";
-  if (!mkdtemp(dir.data())) die("cannot create a folder in /tmp");
-  PgServer server(dir);
+  telemark::bench::PgServer server;
   if (server.url().empty()) {
     std::printf("postgresql   skipped: could not start a server with scripts/pg-test-server\n");
     return;

@@ -49,7 +49,7 @@
 
 namespace telemark::store {
 
-inline constexpr int64_t kSchemaVersion = 3;
+inline constexpr int64_t kSchemaVersion = 4;
 
 struct ListInfo {
   int64_t id = 0;

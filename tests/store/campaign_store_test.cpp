@@ -81,6 +81,30 @@ TEST_P(CampaignStoreTest, HopperOrderCallbacksThenScoreThenOldest) {
   EXPECT_EQ(lease_ids("node-b", 10, now + minutes(15)), (std::vector<int64_t>{base + 1}));
 }
 
+// Never-called and called-before leads are read from different indexes
+// (migration 4); batches smaller than either part still come out in one
+// hopper order.
+TEST_P(CampaignStoreTest, HopperOrderHoldsAcrossFreshAndRetriedLeadsInSmallBatches) {
+  make_campaign(8, {0.1, 0.8, std::nullopt, 0.6, 0.3, 0.9, std::nullopt, 0.5});
+  int64_t base = first_lead_id();
+  Instant now = clock_.now();
+  // Retries due now: base+1 (0.8), base+4 (0.3), base+6 (none); a callback
+  // due later (base+0) and a retry due later (base+5) are not leased yet.
+  ASSERT_OK(cs_->conclude(campaign_, base + 1, {"in_progress", 1, "busy", now, 0}));
+  ASSERT_OK(cs_->conclude(campaign_, base + 4, {"contacted", 1, "someone_else", now - minutes(1), 0}));
+  ASSERT_OK(cs_->conclude(campaign_, base + 6, {"in_progress", 1, "no_answer", now, 0}));
+  ASSERT_OK(cs_->conclude(campaign_, base + 0, {"follow_up", 1, "callback", now + minutes(30), 0}));
+  ASSERT_OK(cs_->conclude(campaign_, base + 5, {"in_progress", 1, "machine", now + minutes(30), 0}));
+  std::vector<int64_t> order;
+  for (int i = 0; i < 4; ++i)
+    for (int64_t id : lease_ids("node-a", 2, now)) order.push_back(id);
+  EXPECT_EQ(order, (std::vector<int64_t>{base + 1, base + 3, base + 7, base + 4, base + 2, base + 6}));
+  // Later (the leases above have expired): the callback first, then the
+  // retry now due at 0.9, then the rest again in score order.
+  EXPECT_EQ(lease_ids("node-a", 5, now + minutes(30)),
+            (std::vector<int64_t>{base + 0, base + 5, base + 1, base + 3, base + 7}));
+}
+
 TEST_P(CampaignStoreTest, LeasesExpireAndReturn) {
   make_campaign(3);
   Instant now = clock_.now();

@@ -119,13 +119,7 @@ class PgCampaignStore final : public CampaignStore {
     std::vector<CampaignLead> out;
     for (int i = 0; i < PQntuples(r->get()); ++i) out.push_back(read_lead(r->get(), i));
     // RETURNING has no order: restore the hopper's.
-    std::sort(out.begin(), out.end(), [](const CampaignLead& a, const CampaignLead& b) {
-      bool ca = a.state == "follow_up", cb = b.state == "follow_up";
-      if (ca != cb) return ca;
-      if (a.score.has_value() != b.score.has_value()) return a.score.has_value();
-      if (a.score && *a.score != *b.score) return *a.score > *b.score;
-      return a.lead_id < b.lead_id;
-    });
+    std::sort(out.begin(), out.end(), hopper_order);
     return out;
   }
 

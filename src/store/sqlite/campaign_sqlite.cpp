@@ -3,6 +3,7 @@
 // leasers (other connections, other processes) take turns.
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "store/campaign_internal.h"
@@ -310,21 +311,31 @@ class SqliteCampaignStore final : public CampaignStore {
 
   Result<std::vector<CampaignLead>> lease_in_transaction(int64_t campaign_id, const std::string& owner, int max,
                                                          Instant now, Duration lease_for) {
-    auto pick = prepare(std::string("SELECT ") + kLeadColumns +
-                            " FROM campaign_leads c JOIN leads l ON l.id = c.lead_id "
-                            "WHERE c.campaign_id = ?1 AND c.next_call_at IS NOT NULL AND c.next_call_at <= ?2 "
-                            "AND c.state IN " + kCallableStates +
-                            " AND (c.lease_expires_at IS NULL OR c.lease_expires_at <= ?2) "
-                            "ORDER BY c.state = 'follow_up' DESC, c.score DESC NULLS LAST, c.lead_id LIMIT ?3",
-                        "pick leads to lease");
-    if (!pick) return pick.error();
-    pick->bind(1, campaign_id);
-    pick->bind_time(2, now);
-    pick->bind(3, max);
+    // Hopper order from two index reads (migration 4): the never-called
+    // leads walked in score order, the called-before ones (retries,
+    // callbacks) taken by due time and sorted; each gives its first `max`,
+    // and the merge keeps the first `max` of both.
+    const std::string common =
+        " JOIN leads l ON l.id = c.lead_id WHERE c.campaign_id = ?1 AND c.next_call_at IS NOT NULL "
+        "AND c.next_call_at <= ?2 AND (c.lease_expires_at IS NULL OR c.lease_expires_at <= ?2) AND ";
     std::vector<CampaignLead> out;
-    int rc;
-    while ((rc = pick->step()) == SQLITE_ROW) out.push_back(read_lead(*pick));
-    if (rc != SQLITE_DONE) return error("pick leads to lease");
+    for (const std::string& sql :
+         {std::string("SELECT ") + kLeadColumns + " FROM campaign_leads c INDEXED BY campaign_leads_fresh" + common +
+              "c.state = 'new' ORDER BY c.score DESC, c.lead_id LIMIT ?3",  // NULLs sort last
+          std::string("SELECT ") + kLeadColumns + " FROM campaign_leads c INDEXED BY campaign_leads_retry" + common +
+              "c.state IN ('in_progress', 'contacted', 'follow_up') "
+              "ORDER BY c.state = 'follow_up' DESC, c.score DESC, c.lead_id LIMIT ?3"}) {
+      auto pick = prepare(sql, "pick leads to lease");
+      if (!pick) return pick.error();
+      pick->bind(1, campaign_id);
+      pick->bind_time(2, now);
+      pick->bind(3, max);
+      int rc;
+      while ((rc = pick->step()) == SQLITE_ROW) out.push_back(read_lead(*pick));
+      if (rc != SQLITE_DONE) return error("pick leads to lease");
+    }
+    std::sort(out.begin(), out.end(), hopper_order);
+    if (out.size() > static_cast<size_t>(max)) out.resize(static_cast<size_t>(max));
     Instant until = now + lease_for;
     for (CampaignLead& c : out) {
       auto up = prepare(
