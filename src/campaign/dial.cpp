@@ -150,7 +150,7 @@ compliance::CallIntent ComplianceGate::intent_for(const BookEntry& e, Instant at
 
 dialer::GateDecision ComplianceGate::check(const dialer::DialLead& lead, Instant now) {
   dialer::GateDecision out;
-  const BookEntry* e = book_.find(lead.lead_id);
+  BookEntry* e = book_.find(lead.lead_id);
   if (!e) {
     out.reasons.push_back("not_leased");
     return out;
@@ -161,6 +161,22 @@ dialer::GateDecision ComplianceGate::check(const dialer::DialLead& lead, Instant
   out.earliest_retry = d.next_allowed_at;
   out.receipt = std::string(compliance::to_string(d.verdict));
   for (const auto& r : out.reasons) out.receipt += " " + r;
+
+  compliance::Engine::Explanation ex = engine_.explain(d);
+  store::DecisionReceipt& r = e->receipt;
+  r = store::DecisionReceipt{};
+  r.tenant = campaign_.tenant;
+  r.campaign = campaign_.name;
+  r.lead_id = lead.lead_id;
+  r.phone = e->number.valid ? e->number.e164 : 0;
+  r.decided_at = now;
+  r.verdict = ex.verdict;
+  r.reasons = std::move(ex.reasons);
+  r.next_allowed_at = d.next_allowed_at;
+  r.rule_packs = std::move(ex.packs);
+  if (campaign_.registries == RegistryFacts::kProvided && campaign_.registry_snapshots && e->number.valid)
+    r.registry_snapshots = campaign_.registry_snapshots(e->number.country);
+  r.local_times = std::move(ex.local_times);
   return out;
 }
 
@@ -190,15 +206,24 @@ void StoreAttemptSink::fail(const Error& e) {
 }
 
 Status StoreAttemptSink::record_attempt(const dialer::AttemptReceipt& receipt) {
-  if (!book_.find(receipt.lead.lead_id))
+  BookEntry* e = book_.find(receipt.lead.lead_id);
+  if (!e)
     return make_error("not_leased", "lead " + std::to_string(receipt.lead.lead_id) + " is not leased by " + owner_);
-  // The receipt is stored with the lease extended over the call, or the
-  // call is not placed (a lead another node took over is not dialed).
+  // The decision receipt first, then the attempt linked to it, with the
+  // lease extended over the call, or the call is not placed (a lead
+  // another node took over is not dialed; its receipt stays, a decision
+  // that was made).
   store::AttemptRow row;
   row.campaign_id = campaign_.id;
   row.lead_id = receipt.lead.lead_id;
   row.started_at = receipt.at;
   row.receipt = receipt.gate_receipt;
+  if (e->receipt.lead_id == receipt.lead.lead_id && e->receipt.verdict == "callable") {
+    auto ids = store_.record_receipts(std::span<const store::DecisionReceipt>(&e->receipt, 1), campaign_.dial_receipts);
+    if (!ids) return ids.error();
+    row.receipt_id = ids->front();
+    ++counts_.receipts;
+  }
   auto id = campaigns_.begin_attempt(row, owner_, receipt.at + kCallLease);
   if (!id) return id.error();
   stored_[receipt.attempt_id] = *id;
@@ -281,15 +306,29 @@ void StoreAttemptSink::record_blocked(const dialer::BlockedDial& blocked) {
   const int64_t id = blocked.lead.lead_id;
   BookEntry* e = book_.find(id);
   if (!e) return;
+  // The refusal is evidence too (no call was placed: buffered).
+  if (e->receipt.lead_id == id && e->receipt.verdict != "callable") {
+    auto ids = store_.record_receipts(std::span<const store::DecisionReceipt>(&e->receipt, 1),
+                                      store::Durability::kBuffered);
+    if (!ids) fail(ids.error());
+    else ++counts_.receipts;
+  }
   if (blocked.earliest_retry) {
     if (auto s = campaigns_.release(campaign_.id, id, owner_, blocked.earliest_retry); !s) fail(s.error());
   } else {
-    // Blocked outright: parked (state kept, no next call), with the reasons.
+    // Blocked outright: do_not_call, lost, or looked at again later
+    // (blocked_step), with the reasons as the last outcome.
+    std::vector<compliance::ReasonCode> codes;
+    for (const auto& r : blocked.reasons)
+      if (auto c = compliance::parse_reason_code(std::string_view(r).substr(0, r.find(':')))) codes.push_back(*c);
+    LeadState state = parse_lead_state(e->row.state).value_or(LeadState::kNew);
+    BlockedStep step = blocked_step(campaign_.policy, state, codes, blocked.at);
     store::LeadUpdate update;
-    update.state = e->row.state;
+    update.state = std::string(to_string(step.state));
     update.attempts = e->row.attempts;
     update.last_outcome = "blocked";
     for (const auto& r : blocked.reasons) update.last_outcome += ":" + r;
+    update.next_call_at = step.recheck_at;
     update.callback_agent = e->row.callback_agent;
     if (auto s = campaigns_.conclude(campaign_.id, id, update); !s) fail(s.error());
   }

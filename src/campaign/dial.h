@@ -7,14 +7,21 @@
 //   ComplianceGate   DialGate: Engine::decide at dial time with the lead's
 //                    number, lead facts (consent, purchases...), the
 //                    campaign, the tenant's internal do-not-call list, the
-//                    registry facts and the lead's call history.
-//   StoreAttemptSink AttemptSink: stores each dial's receipt before the call
-//                    (begin_attempt, which also extends the lead's lease
-//                    over the call) and its outcome after; runs the lead life
-//                    cycle (lifecycle.h) on its outcome and writes the
-//                    lead's next state; a do-not-call disposition is put on
-//                    the tenant's internal list (Store::add_dnc, synced)
-//                    before the lead is concluded and the agent released.
+//                    registry facts and the lead's call history; keeps the
+//                    decision's full receipt (reasons, rule packs, registry
+//                    snapshots, local times) for the sink to store.
+//   StoreAttemptSink AttemptSink: stores each dial's decision receipt
+//                    (Store::record_receipts, DialCampaign::dial_receipts)
+//                    and then its attempt, linked to the receipt, before the
+//                    call (begin_attempt, which also extends the lead's
+//                    lease over the call), and its outcome after; runs the
+//                    lead life cycle (lifecycle.h) on its outcome and writes
+//                    the lead's next state; a do-not-call disposition is put
+//                    on the tenant's internal list (Store::add_dnc, synced)
+//                    before the lead is concluded and the agent released. A
+//                    lead the gate refuses gets its receipt (buffered) and
+//                    is released to its next lawful time, or settled by
+//                    blocked_step() when no time will do.
 //
 // All three share a LeadBook: the leads this dialer node holds leases on,
 // with what the gate and the sink need about them, and their call history
@@ -55,6 +62,8 @@ struct BookEntry {
   store::CampaignLead row;
   compliance::NumberFacts number;
   compliance::LeadFacts facts;
+  // The gate's last decision for this lead, in full, for the store.
+  store::DecisionReceipt receipt;
 };
 
 // A lead's recent calls, for the engine's history rules.
@@ -73,6 +82,13 @@ struct DialCampaign {
   // kProvided: fills intent.registries for intent.number (present, as_of,
   // member).
   std::function<void(compliance::CallIntent&)> registry_facts;
+  // kProvided: the snapshots consulted for a number of this country
+  // ("name@snapshot id"), named in the decision receipts.
+  std::function<std::vector<std::string>(compliance::CountryCode)> registry_snapshots;
+  // How the receipt of each dial is written before the call: synced for
+  // real calls; buffered where no real call is placed (simulation).
+  // Refusals (no call) are always buffered.
+  store::Durability dial_receipts = store::Durability::kSynced;
 };
 
 class LeadBook {
@@ -142,6 +158,7 @@ struct SinkCounts {
   uint64_t contacts = 0;   // dispositions flagged contact
   uint64_t successes = 0;  // dispositions flagged success
   uint64_t dnc_added = 0;
+  uint64_t receipts = 0;  // decision receipts stored (dials and refusals)
   uint64_t store_errors = 0;
   std::string first_error;
 };

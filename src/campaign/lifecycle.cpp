@@ -205,6 +205,31 @@ LawfulTime next_lawful(const DecideAt& decide, Instant candidate) {
   return out;
 }
 
+BlockedStep blocked_step(const LifecyclePolicy& policy, LeadState state,
+                         const std::vector<compliance::ReasonCode>& reasons, Instant now) {
+  using compliance::ReasonCode;
+  bool dnc = false, invalid = false;
+  for (ReasonCode r : reasons) {
+    dnc |= r == ReasonCode::kInternalDnc || r == ReasonCode::kRegistry || r == ReasonCode::kConsentRevoked;
+    invalid |= r == ReasonCode::kInvalidNumber;
+  }
+  if (is_terminal(state)) return {state, std::nullopt};
+  if (dnc) return {LeadState::kDoNotCall, std::nullopt};
+  if (invalid) return {LeadState::kLost, std::nullopt};
+  return {state, now + policy.blocked_recheck};
+}
+
+namespace {
+// The next call is blocked outright: settle the step as blocked_step says.
+void settle_blocked(const LifecyclePolicy& policy, NextStep& step, Instant now) {
+  std::vector<compliance::ReasonCode> codes;
+  for (const auto& r : step.blocked) codes.push_back(r.code);
+  BlockedStep b = blocked_step(policy, step.state, codes, now);
+  step.state = b.state;
+  step.next_call_at = b.recheck_at;
+}
+}  // namespace
+
 Result<NextStep> next_step(const LifecyclePolicy& policy, const LeadProgress& lead, const AttemptOutcome& outcome,
                            Instant now, const DecideAt& decide) {
   NextStep step;
@@ -252,7 +277,10 @@ Result<NextStep> next_step(const LifecyclePolicy& policy, const LeadProgress& le
       }
       LawfulTime t = next_lawful(decide, now + policy.callback_delay);
       step.next_call_at = t.at;
-      if (!t.at) step.blocked = t.reasons;
+      if (!t.at) {
+        step.blocked = t.reasons;
+        settle_blocked(policy, step, now);
+      }
       return step;
     }
     if (d->has(DispositionFlag::kContact)) step.state = LeadState::kContacted;
@@ -272,7 +300,10 @@ Result<NextStep> next_step(const LifecyclePolicy& policy, const LeadProgress& le
   }
   LawfulTime t = next_lawful(decide, now + delay);
   step.next_call_at = t.at;
-  if (!t.at) step.blocked = t.reasons;
+  if (!t.at) {
+    step.blocked = t.reasons;
+    settle_blocked(policy, step, now);
+  }
   return step;
 }
 

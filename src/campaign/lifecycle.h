@@ -16,8 +16,13 @@
 // reached yet, more attempts planned), contacted (a person was reached, not
 // concluded), follow_up (a callback is scheduled), and the terminal won,
 // lost (a final non-success disposition or a bad number), do_not_call and
-// exhausted (attempts used up). A lead whose next call the engine blocks
-// outright keeps its state with no next call time (parked).
+// exhausted (attempts used up). A lead whose calls the engine blocks
+// outright (not a matter of hours) goes where blocked_step() says: the
+// person is on a do-not-call list or revoked consent → do_not_call; the
+// number is invalid → lost; anything the operator can fix (a registry
+// missing or stale, a country not enabled, consent required, an unknown
+// time zone) → the state is kept and the lead is looked at again after
+// LifecyclePolicy::blocked_recheck.
 //
 // Value types and pure functions: thread-safe; next_step() calls the
 // DecideAt it is given and nothing else.
@@ -94,6 +99,9 @@ struct LifecyclePolicy {
   uint32_t max_attempts = 10;      // over all outcomes
   // A callback disposition without an agreed time.
   Duration callback_delay = std::chrono::hours(24);
+  // A lead blocked for a reason the operator can fix is looked at again
+  // after this long (blocked_step).
+  Duration blocked_recheck = std::chrono::hours(24);
 
   const Disposition* disposition(std::string_view code) const;
   const RetryRule* retry(std::string_view outcome) const;
@@ -130,13 +138,22 @@ struct LeadProgress {
 
 struct NextStep {
   LeadState state = LeadState::kNew;
-  std::optional<Instant> next_call_at;  // none: no further call (terminal or parked)
+  std::optional<Instant> next_call_at;  // none: no further call (terminal)
   uint32_t callback_agent = 0;
   // The callee asked not to be called: the tenant's internal list must be
   // written (durably) before the agent is told the call is done.
   bool add_to_internal_dnc = false;
-  std::vector<compliance::Reason> blocked;  // parked: why the engine refuses any time
+  std::vector<compliance::Reason> blocked;  // why the engine refuses any time (see blocked_step)
 };
+
+// A lead the engine refuses at any time, for `reasons`, at `now`: its new
+// state, and when to look at it again (none: never, a terminal state).
+struct BlockedStep {
+  LeadState state = LeadState::kNew;
+  std::optional<Instant> recheck_at;
+};
+BlockedStep blocked_step(const LifecyclePolicy& policy, LeadState state,
+                         const std::vector<compliance::ReasonCode>& reasons, Instant now);
 
 // Errors: an unknown disposition code, a callback disposition whose agreed
 // time the engine does not allow (the message carries the next lawful time).

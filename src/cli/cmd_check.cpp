@@ -126,7 +126,7 @@ void run(const CheckArgs& a, GlobalOptions& global, bool has_phone, bool has_lea
     r.rule_packs = ex.packs;
     r.registry_snapshots = registries.snapshot_ids(consulted);
     r.local_times = ex.local_times;
-    auto ids = store->record_receipts(std::span<const store::DecisionReceipt>(&r, 1));
+    auto ids = store->record_receipts(std::span<const store::DecisionReceipt>(&r, 1), store::Durability::kSynced);
     if (!ids.ok()) throw CliError(ids.error().message + " (no receipt was recorded)", kExitStore);
     receipt_id = ids->front();
   }

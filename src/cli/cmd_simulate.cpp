@@ -76,6 +76,8 @@ void run(const SimulateArgs& a, const GlobalOptions& global) {
   c.name = record.name;
   c.rules = *compiled;
   c.policy = *policy;
+  // Simulated calls: their receipts are kept, but no real call waits on a sync.
+  c.dial_receipts = store::Durability::kBuffered;
   compliance::Engine engine(*rules);
   // The registry snapshots loaded in the registry folder, unless the run
   // assumes registries (simulation without registry files).
@@ -89,6 +91,9 @@ void run(const SimulateArgs& a, const GlobalOptions& global) {
     for (const auto& e : registry_set->entries())
       registry_note += (registry_note.empty() ? "" : ", ") + e.name + (e.snapshot ? "" : " (not loaded)");
     c.registries = campaign::RegistryFacts::kProvided;
+    c.registry_snapshots = [set = registry_set.get()](compliance::CountryCode country) {
+      return set->snapshot_ids(set->needed(country));
+    };
     c.registry_facts = [set = registry_set.get()](compliance::CallIntent& in) {
       uint64_t consulted = set->needed(in.number.country);
       set->fill(in.number.country, in);

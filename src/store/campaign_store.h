@@ -70,7 +70,8 @@ struct AttemptRow {
   std::string disposition;  // the agent's code; "" when none
   int64_t talk_seconds = 0;
   bool abandoned = false;
-  std::string receipt;  // the compliance gate's receipt for the dial
+  std::string receipt;  // the compliance gate's verdict and reasons for the dial
+  int64_t receipt_id = 0;  // its full decision receipt (Store::receipts); 0: none
 };
 
 struct RecentAttempt {

@@ -186,6 +186,15 @@ struct DecisionReceipt {
   Instant recorded_at{};  // stamped by the store
 };
 
+// How durable a write is when the call returns.
+enum class Durability : uint8_t {
+  kSynced,    // on stable storage (SQLite synchronous=FULL for the commit;
+              // PostgreSQL synchronous_commit=on)
+  kBuffered,  // committed and visible, synced shortly after: a power loss
+              // may lose the last ones, never half of one (SQLite WAL
+              // synchronous=NORMAL; PostgreSQL synchronous_commit=off)
+};
+
 struct ReceiptFilter {
   std::optional<std::string> tenant;
   std::optional<std::string> campaign;
@@ -328,11 +337,12 @@ class Store {
 
   // --- decision receipts ---
 
-  // Records receipts (creating their tenants) in one transaction, synced
-  // as add_dnc: a dialer writes the receipt before it dials. Returns their
-  // ids in order. "invalid_argument" for a bad verdict, phone or list item.
-  virtual Result<std::vector<int64_t>> record_receipts(
-      std::span<const DecisionReceipt> receipts) = 0;
+  // Records receipts (creating their tenants) in one transaction: synced
+  // as add_dnc (a dialer writes the receipt of a real call before it
+  // dials), or buffered (refusals, simulated calls). Returns their ids in
+  // order. "invalid_argument" for a bad verdict, phone or list item.
+  virtual Result<std::vector<int64_t>> record_receipts(std::span<const DecisionReceipt> receipts,
+                                                       Durability durability) = 0;
   // Matching receipts, oldest first.
   virtual Result<std::vector<DecisionReceipt>> receipts(const ReceiptFilter& filter) = 0;
 };

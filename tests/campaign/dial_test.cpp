@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <numeric>
+#include <set>
 
 #include "base/paths.h"
 #include "base/time.h"
@@ -137,6 +139,25 @@ TEST_F(DialTest, CampaignDayWritesAttemptsStatesAndTheInternalList) {
   EXPECT_GT(r->lead_states["in_progress"], 0);  // busy, no answer, machine: retried later
   // Every lead that was dialed is no longer new and not leased; every
   // attempt has its gate receipt and an outcome.
+  // Each attempt is linked to its full decision receipt, stored first.
+  store::ReceiptFilter rf;
+  rf.campaign = "spring";
+  auto receipts = store_->receipts(rf);
+  ASSERT_TRUE(receipts.ok()) << receipts.error().message;
+  EXPECT_EQ(receipts->size(), attempts->size());
+  EXPECT_EQ(r->sink.receipts, attempts->size());
+  std::map<int64_t, const store::DecisionReceipt*> by_id;
+  for (const auto& rc : *receipts) by_id[rc.id] = &rc;
+  for (const auto& a : *attempts) {
+    ASSERT_TRUE(by_id.count(a.receipt_id)) << "attempt " << a.id << " has no stored receipt";
+    const store::DecisionReceipt& rc = *by_id[a.receipt_id];
+    EXPECT_EQ(rc.lead_id, a.lead_id);
+    EXPECT_EQ(rc.verdict, "callable");
+    EXPECT_EQ(rc.decided_at, a.started_at);
+    EXPECT_EQ(rc.tenant, "acme");
+    EXPECT_FALSE(rc.rule_packs.empty());
+    EXPECT_FALSE(rc.local_times.empty());
+  }
   for (const auto& a : *attempts) {
     EXPECT_EQ(a.receipt.rfind("callable", 0), 0u) << a.receipt;
     EXPECT_NE(a.outcome, "dialing");
@@ -153,13 +174,67 @@ TEST_F(DialTest, CampaignDayWritesAttemptsStatesAndTheInternalList) {
   EXPECT_NE(format_text(*r).find("registries were treated as loaded and fresh"), std::string::npos);
 }
 
+// A registry the rules need is not loaded: nothing is dialed; each lead
+// refused keeps its state, is looked at again a day later (the operator
+// can load the registry meanwhile), and its refusal is a stored receipt.
 TEST_F(DialTest, RegistriesNotLoadedBlockEveryDial) {
   campaign_.registries = RegistryFacts::kNone;
   auto r = day(start(), 0.25, 3);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->sim.dials, 0u);
-  EXPECT_GT(r->sim.blocked_by_reason["registry_missing:us-dnc"], 0u);
+  uint64_t blocked = r->sim.blocked_by_reason["registry_missing:us-dnc"];
+  EXPECT_GT(blocked, 0u);
   EXPECT_FALSE(r->registries_assumed);
+
+  auto cs = store::CampaignStore::open(path_);
+  ASSERT_TRUE(cs.ok());
+  store::ReceiptFilter rf;
+  rf.campaign = "spring";
+  auto receipts = store_->receipts(rf);
+  ASSERT_TRUE(receipts.ok());
+  EXPECT_EQ(receipts->size(), blocked);
+  for (const auto& rc : *receipts) {
+    EXPECT_EQ(rc.verdict, "blocked");
+    EXPECT_EQ(rc.reasons, std::vector<std::string>{"registry_missing:us-dnc"});
+    auto lead = (*cs)->get(campaign_.id, rc.lead_id);
+    ASSERT_TRUE(lead.ok() && lead->has_value());
+    EXPECT_EQ((*lead)->state, "new");
+    EXPECT_EQ((*lead)->last_outcome, "blocked:registry_missing:us-dnc");
+    ASSERT_TRUE((*lead)->next_call_at);
+    EXPECT_EQ(*(*lead)->next_call_at, rc.decided_at + std::chrono::hours(24));
+    EXPECT_EQ((*lead)->lease_owner, "");
+  }
+}
+
+// Numbers on the tenant's internal list (put there by another campaign or
+// a web form after the list was enrolled) end as do_not_call for good.
+TEST_F(DialTest, LeadsOnTheInternalListEndAsDoNotCall) {
+  std::vector<store::DncAdd> adds;
+  for (int i = 0; i < 600; i += 60) adds.push_back({12125550000ull + static_cast<uint64_t>(i), "asked", "web form"});
+  ASSERT_TRUE(store_->add_dnc("acme", adds).ok());
+  auto r = day(start(), 1.0, 5);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->sim.blocked_by_reason["internal_dnc"], adds.size());
+  auto cs = store::CampaignStore::open(path_);
+  ASSERT_TRUE(cs.ok());
+  std::set<uint64_t> listed;
+  for (const auto& a : adds) listed.insert(a.phone);
+  int settled = 0;
+  store::LeadFilter f;
+  ASSERT_TRUE(store_->scan_leads(f, [&](const store::Lead& l) {
+    if (!listed.count(l.phone)) return true;
+    auto lead = (*cs)->get(campaign_.id, l.id);
+    EXPECT_TRUE(lead.ok() && lead->has_value());
+    if (lead.ok() && lead->has_value()) {
+      EXPECT_EQ((*lead)->state, "do_not_call");
+      EXPECT_FALSE((*lead)->next_call_at);
+      EXPECT_EQ((*lead)->attempts, 0u);
+      ++settled;
+    }
+    return true;
+  }).ok());
+  EXPECT_EQ(settled, static_cast<int>(adds.size()));
+  EXPECT_EQ(r->lead_states["do_not_call"], static_cast<int64_t>(adds.size() + r->sink.dnc_added));
 }
 
 // The engine's history rules see attempts stored before this node leased

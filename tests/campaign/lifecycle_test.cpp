@@ -41,6 +41,8 @@ struct Case {
   std::vector<Instant> history;
   std::optional<Instant> last_abandoned;
   bool registries_missing = false;
+  bool registry_member = false;
+  bool internal_dnc = false;
   std::map<std::string, std::string> expect;
   std::string expect_error;
 };
@@ -120,8 +122,12 @@ std::vector<Case> load_cases() {
     } else if (key == "history") {
       for (const auto& s : w) c.history.push_back(at(s));
     } else if (key == "registries") {
-      if (value != "missing") throw bad("expected missing");
-      c.registries_missing = true;
+      if (value == "missing") c.registries_missing = true;
+      else if (value == "member") c.registry_member = true;
+      else throw bad("expected missing or member");
+    } else if (key == "internal_dnc") {
+      if (value != "yes") throw bad("expected yes");
+      c.internal_dnc = true;
     } else if (key == "last_abandoned") {
       c.last_abandoned = at(value);
     } else if (key == "expect") {
@@ -164,7 +170,9 @@ TEST(Lifecycle, Cases) {
       if (!c.registries_missing && (needed & (uint64_t{1} << r))) {
         intent.registries[r].present = true;
         intent.registries[r].as_of = std::chrono::floor<std::chrono::days>(c.now);
+        intent.registries[r].member = c.registry_member;
       }
+    intent.internal_dnc = c.internal_dnc;
     for (Instant h : c.history) intent.history.attempt_times.try_push_back(h);
     intent.history.last_abandoned_at = c.last_abandoned;
     DecideAt decide = [&](Instant t) {

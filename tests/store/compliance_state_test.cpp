@@ -399,7 +399,7 @@ TEST_P(StoreTest, ReceiptsRoundTripAndFilter) {
   c.local_times.clear();
   std::vector<DecisionReceipt> batch = {a, b, c};
   clock_.advance(seconds(7));
-  auto ids = store_->record_receipts(batch);
+  auto ids = store_->record_receipts(batch, Durability::kSynced);
   ASSERT_OK(ids);
   ASSERT_EQ(ids->size(), 3u);
   EXPECT_LT((*ids)[0], (*ids)[1]);
@@ -464,7 +464,7 @@ TEST_P(StoreTest, ABadReceiptRecordsNoneOfTheBatch) {
     DecisionReceipt bad = blocked_receipt();
     spoil(bad);
     std::vector<DecisionReceipt> batch = {good, bad};
-    auto ids = store_->record_receipts(batch);
+    auto ids = store_->record_receipts(batch, Durability::kSynced);
     ASSERT_FALSE(ids.ok());
     EXPECT_EQ(ids.error().code, "invalid_argument");
     EXPECT_NE(ids.error().message.find("receipt 2"), std::string::npos) << ids.error().message;

@@ -24,6 +24,7 @@ class Params {
   }
   Params& add_opt_text(const std::string& v) { return v.empty() ? add_null() : add_text(v); }
   Params& add_time(const std::optional<Instant>& t) { return t ? add(floor_seconds(*t)) : add_null(); }
+  Params& add_opt_id(int64_t id) { return id ? add(id) : add_null(); }
   Params& add_null() {
     values_.emplace_back();
     null_.push_back(true);
@@ -188,7 +189,7 @@ class PgCampaignStore final : public CampaignStore {
   Result<int64_t> record_attempt(const AttemptRow& a) override {
     auto r = run(
         "INSERT INTO call_attempts (campaign_id, lead_id, started_at, outcome, disposition, talk_seconds, "
-        "abandoned, receipt) VALUES ($1, $2, to_timestamp($3), $4, $5, $6, $7, $8) RETURNING id",
+        "abandoned, receipt, receipt_id) VALUES ($1, $2, to_timestamp($3), $4, $5, $6, $7, $8, $9) RETURNING id",
         Params()
             .add(a.campaign_id)
             .add(a.lead_id)
@@ -197,7 +198,8 @@ class PgCampaignStore final : public CampaignStore {
             .add_opt_text(a.disposition)
             .add(a.talk_seconds)
             .add_text(a.abandoned ? "true" : "false")
-            .add_opt_text(a.receipt),
+            .add_opt_text(a.receipt)
+            .add_opt_id(a.receipt_id),
         "record an attempt");
     if (!r) return r.error();
     return to_int(r->get(), 0, 0);
@@ -208,15 +210,16 @@ class PgCampaignStore final : public CampaignStore {
     auto r = run(
         "WITH held AS (UPDATE campaign_leads SET lease_expires_at = to_timestamp($6) "
         "WHERE campaign_id = $1 AND lead_id = $2 AND lease_owner = $5 RETURNING lead_id) "
-        "INSERT INTO call_attempts (campaign_id, lead_id, started_at, outcome, receipt) "
-        "SELECT $1, lead_id, to_timestamp($3), 'dialing', $4 FROM held RETURNING id",
+        "INSERT INTO call_attempts (campaign_id, lead_id, started_at, outcome, receipt, receipt_id) "
+        "SELECT $1, lead_id, to_timestamp($3), 'dialing', $4, $7::bigint FROM held RETURNING id",
         Params()
             .add(a.campaign_id)
             .add(a.lead_id)
             .add_time(a.started_at)
             .add_opt_text(a.receipt)
             .add_text(owner)
-            .add_time(lease_until),
+            .add_time(lease_until)
+            .add_opt_id(a.receipt_id),
         "start an attempt");
     if (!r) return r.error();
     if (PQntuples(r->get()) == 0)
@@ -262,7 +265,7 @@ class PgCampaignStore final : public CampaignStore {
     else p.add_null();
     auto r = run(
         "SELECT id, campaign_id, lead_id, extract(epoch FROM started_at)::bigint, outcome, disposition, "
-        "talk_seconds, abandoned, receipt FROM call_attempts "
+        "talk_seconds, abandoned, receipt, receipt_id FROM call_attempts "
         "WHERE campaign_id = $1 AND ($2::bigint IS NULL OR lead_id = $2) "
         "ORDER BY id",
         p, "read attempts");
@@ -280,6 +283,7 @@ class PgCampaignStore final : public CampaignStore {
       a.talk_seconds = to_int(res, i, 6);
       a.abandoned = text(res, i, 7) == "t";
       a.receipt = text(res, i, 8);
+      a.receipt_id = PQgetisnull(res, i, 9) ? 0 : to_int(res, i, 9);
       out.push_back(std::move(a));
     }
     return out;

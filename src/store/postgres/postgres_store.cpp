@@ -916,13 +916,14 @@ class PgStore final : public Store {
 
   // --- decision receipts ---
 
-  Result<std::vector<int64_t>> record_receipts(std::span<const DecisionReceipt> receipts) override {
+  Result<std::vector<int64_t>> record_receipts(std::span<const DecisionReceipt> receipts,
+                                               Durability durability) override {
     for (size_t i = 0; i < receipts.size(); ++i)
       if (auto s = check_receipt(receipts[i], i, "PostgreSQL " + conn_->where()); !s)
         return s.error();
     std::vector<int64_t> ids;
     std::string op = "record decision receipts";
-    auto s = transact(op, true, [&]() -> Status {
+    auto s = transact(op, durability == Durability::kSynced ? Commit::kSynced : Commit::kBuffered, [&]() -> Status {
       std::unordered_map<std::string, int64_t> tenants;
       const Param now = p_time(clock_.now());
       for (const DecisionReceipt& r : receipts) {
@@ -1120,12 +1121,20 @@ class PgStore final : public Store {
     return status;
   }
 
-  // Runs `body` in its own transaction. `durable`: synchronous_commit is
-  // on for it whatever the server or session default, so COMMIT returns
-  // only once the commit record is flushed.
+  // Runs `body` in its own transaction. kSynced: synchronous_commit is on
+  // for it whatever the server or session default, so COMMIT returns only
+  // once the commit record is flushed; kBuffered: off (COMMIT does not wait
+  // for the flush); kDefault: the session's setting.
+  enum class Commit : uint8_t { kDefault, kSynced, kBuffered };
   Status transact(const std::string& op, bool durable, const std::function<Status()>& body) {
+    return transact(op, durable ? Commit::kSynced : Commit::kDefault, body);
+  }
+  Status transact(const std::string& op, Commit commit, const std::function<Status()>& body) {
     if (conn_->importing) return import_in_progress(op);
-    auto begun = conn_->exec(durable ? "BEGIN; SET LOCAL synchronous_commit = on" : "BEGIN", op);
+    auto begun = conn_->exec(commit == Commit::kSynced     ? "BEGIN; SET LOCAL synchronous_commit = on"
+                             : commit == Commit::kBuffered ? "BEGIN; SET LOCAL synchronous_commit = off"
+                                                           : "BEGIN",
+                             op);
     if (!begun) {
       if (PQtransactionStatus(conn_->c()) != PQTRANS_IDLE)
         (void)conn_->exec("ROLLBACK", "roll back " + op);

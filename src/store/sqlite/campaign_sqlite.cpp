@@ -182,7 +182,7 @@ class SqliteCampaignStore final : public CampaignStore {
   Result<int64_t> record_attempt(const AttemptRow& a) override {
     auto st = prepare(
         "INSERT INTO call_attempts (campaign_id, lead_id, started_at, outcome, disposition, talk_seconds, "
-        "abandoned, receipt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "abandoned, receipt, receipt_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         "record an attempt");
     if (!st) return st.error();
     st->bind(1, a.campaign_id);
@@ -193,6 +193,7 @@ class SqliteCampaignStore final : public CampaignStore {
     st->bind(6, a.talk_seconds);
     st->bind(7, a.abandoned ? 1 : 0);
     st->bind_text(8, a.receipt);
+    if (a.receipt_id) st->bind(9, a.receipt_id);
     if (st->step() != SQLITE_DONE) return error("record an attempt");
     return static_cast<int64_t>(sqlite3_last_insert_rowid(h_));
   }
@@ -247,7 +248,8 @@ class SqliteCampaignStore final : public CampaignStore {
 
   Result<std::vector<AttemptRow>> attempts(int64_t campaign_id, std::optional<int64_t> lead_id) override {
     auto st = prepare(
-        "SELECT id, campaign_id, lead_id, started_at, outcome, disposition, talk_seconds, abandoned, receipt "
+        "SELECT id, campaign_id, lead_id, started_at, outcome, disposition, talk_seconds, abandoned, receipt, "
+        "receipt_id "
         "FROM call_attempts WHERE campaign_id = ?1 AND (?2 IS NULL OR lead_id = ?2) ORDER BY id",
         "read attempts");
     if (!st) return st.error();
@@ -266,6 +268,7 @@ class SqliteCampaignStore final : public CampaignStore {
       a.talk_seconds = st->int64(6);
       a.abandoned = st->int64(7) != 0;
       a.receipt = st->text(8);
+      a.receipt_id = st->is_null(9) ? 0 : st->int64(9);
       out.push_back(std::move(a));
     }
     if (rc != SQLITE_DONE) return error("read attempts");

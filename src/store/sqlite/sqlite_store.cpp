@@ -849,12 +849,13 @@ class SqliteStore final : public Store {
 
   // --- decision receipts ---
 
-  Result<std::vector<int64_t>> record_receipts(std::span<const DecisionReceipt> receipts) override {
+  Result<std::vector<int64_t>> record_receipts(std::span<const DecisionReceipt> receipts,
+                                               Durability durability) override {
     for (size_t i = 0; i < receipts.size(); ++i)
       if (auto s = check_receipt(receipts[i], i, "SQLite " + db_->path()); !s) return s.error();
     std::vector<int64_t> ids;
     std::string op = "record decision receipts";
-    auto s = transact(op, true, [&]() -> Status {
+    auto s = transact(op, durability == Durability::kSynced, [&]() -> Status {
       std::unordered_map<std::string, int64_t> tenants;
       const Instant now = clock_.now();
       for (const DecisionReceipt& r : receipts) {
