@@ -257,6 +257,8 @@ void StoreAttemptSink::record_result(const dialer::AttemptResult& result) {
   switch (result.outcome) {
     case dialer::Outcome::kConnected:
       outcome.disposition = dispositions_(result);
+      // A callback the agent agrees to is theirs to make.
+      outcome.callback_agent = result.agent;
       row.disposition = outcome.disposition;
       if (result.connected_at)
         row.talk_seconds = std::chrono::duration_cast<std::chrono::seconds>(result.ended_at - *result.connected_at)
@@ -273,6 +275,8 @@ void StoreAttemptSink::record_result(const dialer::AttemptResult& result) {
     case dialer::Outcome::kFailed:
     case dialer::Outcome::kOriginateFailed: outcome.network = NetworkOutcome::kFailed; break;
   }
+  // A personal callback nobody answered stays its agent's (lifecycle.h).
+  if (outcome.network) outcome.callback_agent = e->row.callback_agent;
   LeadProgress progress{parse_lead_state(e->row.state).value_or(LeadState::kNew), e->row.attempts + 1};
   auto step = next_step(campaign_.policy, progress, outcome, result.ended_at, gate_.decide_for(id));
   if (auto it = stored_.find(result.attempt_id); it != stored_.end()) {
