@@ -305,6 +305,50 @@ TEST_F(DialTest, APersonalCallbackWhoseAgentNeverLogsInGoesBackToTheStoreStillTh
   EXPECT_GT(*(*row)->next_call_at, start());
 }
 
+// The hopper's side of a personal callback: handed out with its agent,
+// its lease extended while the dialer holds it, released to the retry
+// time still for its agent, and handed out again with its first due time.
+TEST_F(DialTest, TheHopperHoldsAndGivesBackAPersonalCallback) {
+  int64_t lead = scan_list(list_id_).at(5);
+  Instant due = start();
+  promise_callback(lead, 4, due);
+  auto cs = store::CampaignStore::open(path_);
+  ASSERT_TRUE(cs.ok());
+  compliance::NumberResolver resolver(*engine_, *zones_, *nanp_);
+  LeadBook book;
+  StoreHopper hopper(*store_, **cs, resolver, book, campaign_, "node-1", 10, std::chrono::minutes(20));
+  Instant now = due + std::chrono::minutes(1);
+  auto first = hopper.next(now);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->lead_id, lead) << "due callbacks come first";
+  EXPECT_EQ(first->callback_agent, 4u);
+  EXPECT_EQ(first->callback_due, due);
+
+  ASSERT_TRUE(hopper.hold(*first, now + std::chrono::minutes(45)));
+  auto row = (*cs)->get(campaign_.id, lead);
+  ASSERT_TRUE(row.ok() && row->has_value());
+  ASSERT_TRUE((*row)->lease_expires_at);
+  EXPECT_GT(*(*row)->lease_expires_at, now + std::chrono::minutes(45)) << "the lease outlives the hold";
+
+  Instant retry = now + std::chrono::minutes(50);
+  hopper.give_back(*first, retry);
+  ASSERT_TRUE(hopper.last_error().ok());
+  row = (*cs)->get(campaign_.id, lead);
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_EQ((*row)->lease_owner, "");
+  EXPECT_EQ((*row)->callback_agent, 4u);
+  EXPECT_EQ((*row)->state, "follow_up");
+  EXPECT_EQ((*row)->next_call_at, std::chrono::floor<std::chrono::seconds>(retry));
+  EXPECT_FALSE(hopper.hold(*first, retry)) << "given back: no longer ours";
+
+  ASSERT_TRUE(hopper.release_unused().ok());
+  auto again = hopper.next(retry + std::chrono::minutes(1));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->lead_id, lead);
+  EXPECT_EQ(again->callback_agent, 4u);
+  EXPECT_EQ(again->callback_due, due) << "the fallback counts from the first due time";
+}
+
 // Day one's callbacks belong to the agents who agreed to them; on day two
 // they are dialed for those agents.
 TEST_F(DialTest, TheNextDaysCallbacksAreRoutedToTheirAgents) {
