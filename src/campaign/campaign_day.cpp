@@ -127,6 +127,9 @@ Result<CampaignDayReport> run_campaign_day(store::Store& store, store::CampaignS
   if (out.sink.store_errors) return make_error("store_error", out.sink.first_error);
 
   const dialer::DialerStats& s = dialer.stats();
+  out.personal_callbacks_dialed = s.personal_callbacks_dialed;
+  out.personal_callbacks_connected = s.personal_callbacks_connected;
+  out.personal_callbacks_deferred = s.personal_callbacks_deferred;
   sim::Report& r = out.sim;
   r.scenario = scenario.name;
   r.mode = options.mode.to_string();
@@ -168,6 +171,12 @@ std::string format_text(const CampaignDayReport& r) {
   out += r.sim.abandonment_rate <= r.abandonment_limit ? "abandonment within the " : "abandonment ABOVE the ";
   std::snprintf(buf, sizeof buf, "%.2f%% limit\n", 100 * r.abandonment_limit);
   out += buf;
+  std::snprintf(buf, sizeof buf,
+                "personal callbacks: %llu dialed for their agent, %llu connected to them, %llu given back\n",
+                static_cast<unsigned long long>(r.personal_callbacks_dialed),
+                static_cast<unsigned long long>(r.personal_callbacks_connected),
+                static_cast<unsigned long long>(r.personal_callbacks_deferred));
+  out += buf;
   out += "lead states:";
   for (const auto& [state, n] : r.lead_states) out += " " + state + " " + std::to_string(n);
   out += "\n";
@@ -189,6 +198,9 @@ std::string format_json(const CampaignDayReport& r) {
   j["abandonment_within_limit"] = r.sim.abandonment_rate <= r.abandonment_limit;
   j["registries_assumed"] = r.registries_assumed;
   j["enrolled"] = r.enrolled;
+  j["personal_callbacks_dialed"] = r.personal_callbacks_dialed;
+  j["personal_callbacks_connected"] = r.personal_callbacks_connected;
+  j["personal_callbacks_deferred"] = r.personal_callbacks_deferred;
   return j.dump(2);
 }
 

@@ -8,7 +8,11 @@
 //
 // Agents' dispositions are drawn (deterministically from the seed) from
 // the campaign's disposition set by flag: success, do-not-call, callback,
-// a final refusal, or someone else answering.
+// a final refusal, or someone else answering. A callback belongs to the
+// agent who took the call (simulated agents keep their ids from day to
+// day), so the next day's run routes it to them (dialer.h: personal
+// callbacks); agents who log in late or are on a break are waited for or
+// given the callback back, as in production.
 //
 // Thread-safety: none; everything borrowed must outlive the call.
 #pragma once
@@ -47,6 +51,11 @@ struct CampaignDayReport {
   dialer::AbandonmentTotals window;  // the campaign's window at the end, restored runs included
   double abandonment_limit = 0.03;   // the window's legal ceiling
   int64_t enrolled = 0;              // leads newly enrolled by this run
+  // Personal callbacks (dialer::DialerStats): dialed for their agent,
+  // connected to their agent, given back to the store for later.
+  uint64_t personal_callbacks_dialed = 0;
+  uint64_t personal_callbacks_connected = 0;
+  uint64_t personal_callbacks_deferred = 0;
   bool registries_assumed = false;
 };
 
@@ -60,7 +69,8 @@ std::string format_text(const CampaignDayReport& r);
 // sim::format_json's keys plus contacts (by disposition), successes,
 // connected, lead_states, window_live_answers, window_abandoned,
 // abandonment_limit, abandonment_within_limit (this run's rate),
-// registries_assumed.
+// registries_assumed, personal_callbacks_dialed, personal_callbacks_connected,
+// personal_callbacks_deferred.
 std::string format_json(const CampaignDayReport& r);
 
 }  // namespace telemark::campaign

@@ -15,6 +15,9 @@ constexpr Duration kDay = std::chrono::hours(24);
 constexpr Duration kHistory = std::chrono::hours(96);
 // A dialed lead's lease covers its whole call, however long the talk.
 constexpr Duration kCallLease = std::chrono::hours(2);
+// A held personal callback's lease outlasts the dialer's hold by this much,
+// so it cannot lapse between the end of the hold and the dial's receipt.
+constexpr Duration kHoldMargin = std::chrono::minutes(1);
 }  // namespace
 
 BookEntry* LeadBook::find(int64_t lead_id) {
@@ -103,8 +106,39 @@ std::optional<dialer::DialLead> StoreHopper::next(Instant now) {
       book_.erase(id);
       continue;
     }
-    return dialer::DialLead{id, e->row.phone, static_cast<uint64_t>(id)};
+    dialer::DialLead lead{id, e->row.phone, static_cast<uint64_t>(id)};
+    lead.callback_agent = e->row.callback_agent;
+    lead.callback_due = e->row.next_call_at.value_or(now);
+    if (auto g = given_back_.find(id); g != given_back_.end()) {
+      // Released by us and untouched since: still the same promise.
+      if (lead.callback_agent != 0 && e->row.next_call_at == g->second.released_to)
+        lead.callback_due = g->second.due;
+      given_back_.erase(g);
+    }
+    return lead;
   }
+}
+
+bool StoreHopper::hold(const dialer::DialLead& lead, Instant until) {
+  BookEntry* e = book_.find(lead.lead_id);
+  if (!e) return false;
+  Instant lease_until = until + kHoldMargin;
+  if (e->row.lease_expires_at && *e->row.lease_expires_at >= lease_until) return true;
+  if (auto s = campaigns_.extend_lease(campaign_.id, lead.lead_id, owner_, lease_until); !s) {
+    if (s.error().code != "lease_lost") error_ = s;
+    book_.erase(lead.lead_id);  // another node's now (or the store is down): not ours to dial
+    return false;
+  }
+  e->row.lease_expires_at = lease_until;
+  return true;
+}
+
+void StoreHopper::give_back(const dialer::DialLead& lead, Instant retry_at) {
+  if (!book_.find(lead.lead_id)) return;
+  if (auto s = campaigns_.release(campaign_.id, lead.lead_id, owner_, retry_at); !s) error_ = s;
+  // The store keeps whole seconds.
+  given_back_[lead.lead_id] = GivenBack{lead.callback_due, std::chrono::floor<std::chrono::seconds>(retry_at)};
+  book_.erase(lead.lead_id);
 }
 
 Status StoreHopper::release_unused() {
@@ -248,6 +282,8 @@ void StoreAttemptSink::record_result(const dialer::AttemptResult& result) {
   switch (result.outcome) {
     case dialer::Outcome::kConnected:
       outcome.disposition = dispositions_(result);
+      // A callback the agent agrees to is theirs to make.
+      outcome.callback_agent = result.agent;
       row.disposition = outcome.disposition;
       if (result.connected_at)
         row.talk_seconds = std::chrono::duration_cast<std::chrono::seconds>(result.ended_at - *result.connected_at)
@@ -264,6 +300,8 @@ void StoreAttemptSink::record_result(const dialer::AttemptResult& result) {
     case dialer::Outcome::kFailed:
     case dialer::Outcome::kOriginateFailed: outcome.network = NetworkOutcome::kFailed; break;
   }
+  // A personal callback nobody answered stays its agent's (lifecycle.h).
+  if (outcome.network) outcome.callback_agent = e->row.callback_agent;
   LeadProgress progress{parse_lead_state(e->row.state).value_or(LeadState::kNew), e->row.attempts + 1};
   auto step = next_step(campaign_.policy, progress, outcome, result.ended_at, gate_.decide_for(id));
   if (auto it = stored_.find(result.attempt_id); it != stored_.end()) {

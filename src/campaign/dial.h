@@ -3,7 +3,11 @@
 //
 //   StoreHopper      LeadSource: leases batches of callable leads from the
 //                    CampaignStore (hopper order, see campaign_store.h) and
-//                    hands them out one by one.
+//                    hands them out one by one, a callback with the agent it
+//                    belongs to (CampaignLead::callback_agent); extends the
+//                    lease of a personal callback the dialer holds for its
+//                    busy agent, and releases one it gives back to the time
+//                    the dialer says (callback_agent kept).
 //   ComplianceGate   DialGate: Engine::decide at dial time with the lead's
 //                    number, lead facts (consent, purchases...), the
 //                    campaign, the tenant's internal do-not-call list, the
@@ -114,6 +118,8 @@ class StoreHopper final : public dialer::LeadSource {
               LeadBook& book, const DialCampaign& campaign, std::string owner, int batch = 100,
               Duration lease_for = std::chrono::minutes(20));
   std::optional<dialer::DialLead> next(Instant now) override;
+  bool hold(const dialer::DialLead& lead, Instant until) override;
+  void give_back(const dialer::DialLead& lead, Instant retry_at) override;
   // Returns every lead leased but not dialed (end of a run).
   Status release_unused();
   const Status& last_error() const { return error_; }
@@ -130,6 +136,15 @@ class StoreHopper final : public dialer::LeadSource {
   std::deque<int64_t> ready_;
   std::optional<Instant> empty_until_;  // nothing was due: do not ask again before
   Status error_;
+  // Personal callbacks this hopper gave back: when each was first due and
+  // the time it was released to, so that the dialer's fallback counts from
+  // the promise, not from the last give-back (kept in memory: after a
+  // restart, or on another node, it counts from the release).
+  struct GivenBack {
+    Instant due;
+    Instant released_to;
+  };
+  std::unordered_map<int64_t, GivenBack> given_back_;
 };
 
 class ComplianceGate final : public dialer::DialGate {

@@ -239,6 +239,8 @@ Result<NextStep> next_step(const LifecyclePolicy& policy, const LeadProgress& le
     key = std::string(to_string(*outcome.network));
     if (*outcome.network == NetworkOutcome::kBadNumber) step.state = LeadState::kLost;
     else if (lead.state == LeadState::kNew) step.state = LeadState::kInProgress;
+    // A callback that found nobody is still the promise of the agent who made it.
+    if (step.state == LeadState::kFollowUp) step.callback_agent = outcome.callback_agent;
   } else {
     const Disposition* d = policy.disposition(outcome.disposition);
     if (!d) {

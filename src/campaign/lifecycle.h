@@ -128,7 +128,10 @@ struct AttemptOutcome {
   std::optional<NetworkOutcome> network;  // set unless a person answered and was dispositioned
   std::string disposition;                // the agent's code when a person answered
   std::optional<Instant> callback_at;     // agreed callback time (UTC; see callback_instant)
-  uint32_t callback_agent = 0;            // 0: anyone
+  // A callback disposition: the agent it belongs to (the one who took the
+  // call). A network outcome of a follow_up lead: the agent its callback
+  // belongs to, which the retry keeps. 0: anyone.
+  uint32_t callback_agent = 0;
 };
 
 struct LeadProgress {

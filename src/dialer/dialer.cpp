@@ -58,6 +58,8 @@ Dialer::Dialer(DialerConfig config, const Clock& clock, telephony::Scheduler& sc
 Dialer::~Dialer() {
   scheduler_.cancel(tick_timer_);
   for (auto& [id, call] : calls_) scheduler_.cancel(call.grace_timer);
+  for (auto& [agent, held] : held_)
+    for (Held& h : held) scheduler_.cancel(h.timer);
   telephony_.set_listener(nullptr);
 }
 
@@ -72,6 +74,11 @@ void Dialer::stop() {
   running_ = false;
   scheduler_.cancel(tick_timer_);
   tick_timer_ = telephony::kNoTimer;
+  // Held personal callbacks go back to the hopper, callable at once (by
+  // another node, or this one when it starts again), still for their agent.
+  std::vector<AgentId> agents;
+  for (const auto& [id, held] : held_) agents.push_back(id);
+  for (AgentId id : agents) give_back_held(id, clock_.now());
 }
 
 void Dialer::schedule_tick() {
@@ -112,6 +119,8 @@ void Dialer::set_state(AgentId id, Agent& a, AgentState state) {
   a.state = state;
   a.since = clock_.now();
   desk_.on_agent_state(id, state, a.since);
+  if (state == AgentState::kOffline && held_count_ != 0)
+    give_back_held(id, clock_.now() + config_.personal_callback_retry);
 }
 
 void Dialer::leave_idle(Agent& a) {
@@ -141,6 +150,7 @@ void Dialer::make_idle(AgentId id, Agent& a) {
     connect(cid, it->second, id);
     if (a.state == AgentState::kTalking) return;
   }
+  if (held_count_ != 0 && take_held(id, a)) return;
   set_state(id, a, AgentState::kIdle);
   a.idle_token = ++idle_tokens_;
   idle_queue_.emplace_back(id, a.idle_token);
@@ -207,7 +217,7 @@ Status Dialer::agent_pause(AgentId id) {
     case AgentState::kIdle:
       if (a->pause_pending || a->logout_pending) break;
       if (binds_lines_to_agents() &&
-          idle_available_ - 1 < static_cast<int>(in_flight_.size() + waiting_.size())) {
+          idle_available_ - 1 < pool_in_flight() + static_cast<int>(waiting_.size())) {
         a->pause_pending = true;  // its line is promised to a call in flight
         --idle_available_;
         ++idle_pending_;
@@ -241,7 +251,7 @@ Status Dialer::agent_logout(AgentId id) {
   switch (a->state) {
     case AgentState::kIdle:
       if (binds_lines_to_agents() && !a->pause_pending && !a->logout_pending &&
-          idle_available_ - 1 < static_cast<int>(in_flight_.size() + waiting_.size())) {
+          idle_available_ - 1 < pool_in_flight() + static_cast<int>(waiting_.size())) {
         a->logout_pending = true;
         --idle_available_;
         ++idle_pending_;
@@ -314,17 +324,24 @@ void Dialer::offer_previews() {
         !a.logout_pending)
       offer.push_back(id);
   }
+  uint32_t routed = 0;
   for (AgentId id : offer) {
-    auto lead = leads_.next(clock_.now());
-    if (!lead) {
-      ++stats_.no_lead_rounds;
-      return;
-    }
     Agent& a = agents_.at(id);
-    leave_idle(a);
-    a.preview_lead = *lead;
-    set_state(id, a, AgentState::kPreviewing);
-    desk_.on_preview(id, *lead);
+    while (can_reserve(a)) {  // not if a personal callback of theirs was just offered
+      auto lead = leads_.next(clock_.now());
+      if (!lead) {
+        ++stats_.no_lead_rounds;
+        return;
+      }
+      if (route_personal(*lead)) {  // offered to its own agent, held or given back
+        if (++routed >= config_.max_denials_per_round) return;
+        continue;
+      }
+      leave_idle(a);
+      a.preview_lead = *lead;
+      set_state(id, a, AgentState::kPreviewing);
+      desk_.on_preview(id, *lead);
+    }
   }
 }
 
@@ -339,7 +356,7 @@ void Dialer::settle_pending_pauses() {
       pending.push_back(id);
   }
   for (AgentId id : pending) {
-    if (idle_available_ < static_cast<int>(in_flight_.size() + waiting_.size())) return;
+    if (idle_available_ < pool_in_flight() + static_cast<int>(waiting_.size())) return;
     Agent& a = agents_.at(id);
     leave_idle(a);
     bool logout = a.logout_pending;
@@ -394,6 +411,8 @@ bool Dialer::place_call(const DialLead& lead, AgentId preview_agent, double pred
   call.lead = lead;
   call.placed = now;
   call.agent = preview_agent;
+  call.bound = preview_agent != 0;
+  bound_in_flight_ += call.bound ? 1 : 0;
   call.predicted_risk = static_cast<float>(predicted_risk);
   committed_risk_ += call.predicted_risk;
   call.in_flight_index = static_cast<uint32_t>(in_flight_.size());
@@ -405,7 +424,10 @@ bool Dialer::place_call(const DialLead& lead, AgentId preview_agent, double pred
 }
 
 void Dialer::resolve_in_flight(Call& call, bool human) {
-  pacing_->observe_resolution(clock_.now() - call.placed, human, clock_.now());
+  // A bound call is not one of the pacing's: a personal callback, expected
+  // by the callee, must not lift the learned answer rate of the pool.
+  if (call.bound) --bound_in_flight_;
+  else pacing_->observe_resolution(clock_.now() - call.placed, human, clock_.now());
   committed_risk_ = std::max(0.0, committed_risk_ - call.predicted_risk);
   if (in_flight_.size() == 1) committed_risk_ = 0;  // no drift from rounding
   uint32_t i = call.in_flight_index;
@@ -455,6 +477,7 @@ void Dialer::connect(CallId id, Call& call, AgentId agent_id) {
   a.call = id;
   set_state(agent_id, a, AgentState::kTalking);
   ++stats_.connected;
+  if (call.lead.callback_agent == agent_id) ++stats_.personal_callbacks_connected;
   stats_.total_answer_wait_s += std::chrono::duration<double>(now - call.answered).count();
   desk_.on_connected(agent_id, ConnectedCall{call.attempt_id, call.lead, call.answered});
 }
@@ -471,7 +494,7 @@ void Dialer::on_answered_human(CallId id, Call& call) {
         stats_.peak_rate_after_warmup,
         static_cast<double>(stats_.abandoned) / static_cast<double>(stats_.live_answers));
   }
-  if (call.agent != 0) {  // preview: the agent who dialed it is waiting
+  if (call.bound) {  // the agent it is bound to is waiting for it
     connect(id, call, call.agent);
     return;
   }
@@ -527,7 +550,7 @@ void Dialer::on_not_live(CallId id, Call& call, Outcome outcome) {
     Status s = telephony_.hangup(id);
     (void)s;
   }
-  AgentId bound = call.agent;
+  AgentId bound = call.bound ? call.agent : 0;
   finish(id, call, outcome, now, false);
   if (bound != 0) {
     Agent& a = agents_.at(bound);
@@ -626,54 +649,191 @@ void Dialer::maybe_pace_after_event() {
 void Dialer::pace() {
   if (!running_ || pacing_now_) return;
   pacing_now_ = true;
+  dispatch_held();
   if (config_.mode.kind == DialMode::Kind::kPreview) {
     offer_previews();
     pacing_now_ = false;
     return;
   }
   Instant now = clock_.now();
-  PacingInput in;
-  in.now = now;
-  in.idle_agents = idle_available_;
-  in.waiting_calls = static_cast<int>(waiting_.size());
-  in.staffed_agents = staffed_;
-  in.in_flight = static_cast<int>(in_flight_.size());
-  in.window = ledger_.totals(now);
-  in.limit = ledger_.limit();
-  in.grace = config_.grace;
-  in.committed_risk = committed_risk_;
-  if (pacing_->wants_detail()) {
-    ages_buf_.clear();
-    for (const InFlight& f : in_flight_) ages_buf_.push_back(now - f.placed);
-    busy_buf_.clear();
-    if (talking_or_wrapping_ > 0) {
-      for (const auto& [id, a] : agents_) {
-        if (a.state == AgentState::kTalking) busy_buf_.push_back(BusyAgent{true, now - a.since});
-        else if (a.state == AgentState::kWrapUp) busy_buf_.push_back(BusyAgent{false, now - a.since});
+  uint32_t denials = 0, routed = 0;
+  // A personal callback that reserves an idle agent in the middle of a
+  // round changes what the pacing saw: the round starts over without them.
+  for (bool again = true; again;) {
+    again = false;
+    PacingInput in;
+    in.now = now;
+    in.idle_agents = idle_available_;
+    in.waiting_calls = static_cast<int>(waiting_.size());
+    in.staffed_agents = staffed_;
+    in.in_flight = pool_in_flight();
+    in.window = ledger_.totals(now);
+    in.limit = ledger_.limit();
+    in.grace = config_.grace;
+    in.committed_risk = committed_risk_;
+    if (pacing_->wants_detail()) {
+      ages_buf_.clear();
+      for (const InFlight& f : in_flight_)
+        if (bound_in_flight_ == 0 || !calls_.at(f.call).bound) ages_buf_.push_back(now - f.placed);
+      busy_buf_.clear();
+      if (talking_or_wrapping_ > 0) {
+        for (const auto& [id, a] : agents_) {
+          // An agent whose personal callback is waiting takes it next, not a pool call.
+          if (held_count_ != 0 && held_.count(id)) continue;
+          if (a.state == AgentState::kTalking) busy_buf_.push_back(BusyAgent{true, now - a.since});
+          else if (a.state == AgentState::kWrapUp) busy_buf_.push_back(BusyAgent{false, now - a.since});
+        }
       }
+      in.call_ages = ages_buf_;
+      in.busy = busy_buf_;
     }
-    in.call_ages = ages_buf_;
-    in.busy = busy_buf_;
-  }
-  int want = pacing_->calls_to_launch(in);
-  if (config_.max_lines != 0)
-    want = std::min<int>(want, static_cast<int>(config_.max_lines) - static_cast<int>(calls_.size()));
-  uint32_t denials = 0;
-  for (int placed = 0; placed < want;) {
-    auto lead = leads_.next(now);
-    if (!lead) {
-      ++stats_.no_lead_rounds;
-      break;
+    int want = pacing_->calls_to_launch(in);
+    if (config_.max_lines != 0)
+      want = std::min<int>(want, static_cast<int>(config_.max_lines) - static_cast<int>(calls_.size()));
+    for (int placed = 0; placed < want;) {
+      auto lead = leads_.next(now);
+      if (!lead) {
+        ++stats_.no_lead_rounds;
+        break;
+      }
+      int idle_before = idle_available_;
+      if (route_personal(*lead)) {
+        if (++routed >= config_.max_denials_per_round) break;
+        if (idle_available_ != idle_before) {
+          again = true;
+          break;
+        }
+        continue;
+      }
+      uint64_t failures_before = stats_.receipt_failures + stats_.originate_failures;
+      if (place_call(*lead, 0, pacing_->launch_risk(placed))) {
+        ++placed;
+        continue;
+      }
+      if (stats_.receipt_failures + stats_.originate_failures != failures_before) break;  // store or network down
+      if (++denials >= config_.max_denials_per_round) break;
     }
-    uint64_t failures_before = stats_.receipt_failures + stats_.originate_failures;
-    if (place_call(*lead, 0, pacing_->launch_risk(placed))) {
-      ++placed;
-      continue;
-    }
-    if (stats_.receipt_failures + stats_.originate_failures != failures_before) break;  // store or network down
-    if (++denials >= config_.max_denials_per_round) break;
   }
   pacing_now_ = false;
+}
+
+// ---------------------------------------------------------------- personal callbacks
+
+bool Dialer::is_personal(const DialLead& lead) {
+  if (lead.callback_agent == 0) return false;
+  if (config_.personal_callback_fallback > Duration::zero() &&
+      clock_.now() >= lead.callback_due + config_.personal_callback_fallback) {
+    ++stats_.personal_callbacks_fallback;  // the campaign lets anyone take it now
+    return false;
+  }
+  return true;
+}
+
+bool Dialer::can_reserve(const Agent& a) const {
+  if (a.state != AgentState::kIdle || a.pause_pending || a.logout_pending) return false;
+  // Progressive promises every call in flight an agent: keep enough of them.
+  return !binds_lines_to_agents() ||
+         idle_available_ - 1 >= pool_in_flight() + static_cast<int>(waiting_.size());
+}
+
+bool Dialer::route_personal(const DialLead& lead) {
+  if (!is_personal(lead)) return false;
+  const AgentId id = lead.callback_agent;
+  const Instant now = clock_.now();
+  Agent* a = find_agent(id);
+  if (a == nullptr || a->state == AgentState::kOffline || a->logout_pending) {
+    give_back(lead, now + config_.personal_callback_retry);
+    return true;
+  }
+  if (can_reserve(*a)) {
+    serve_personal(id, *a, lead);  // a refused dial is with the sink either way
+    return true;
+  }
+  const Instant until = now + config_.personal_callback_wait;
+  if (!leads_.hold(lead, until)) return true;  // no longer ours: not dialed
+  Held h;
+  h.lead = lead;
+  const int64_t lead_id = lead.lead_id;
+  h.timer = scheduler_.schedule_at(until, [this, id, lead_id] { hold_expired(id, lead_id); });
+  held_[id].push_back(h);
+  ++held_count_;
+  return true;
+}
+
+bool Dialer::serve_personal(AgentId id, Agent& a, const DialLead& lead) {
+  if (config_.mode.kind == DialMode::Kind::kPreview) {
+    leave_idle(a);
+    a.preview_lead = lead;
+    set_state(id, a, AgentState::kPreviewing);
+    desk_.on_preview(id, lead);
+    return true;
+  }
+  if (!place_call(lead, id)) return false;  // blocked or failed: recorded by the sink
+  leave_idle(a);
+  set_state(id, a, AgentState::kPreviewDialing);
+  ++stats_.personal_callbacks_dialed;
+  return true;
+}
+
+bool Dialer::take_held(AgentId id, Agent& a) {
+  auto it = held_.find(id);
+  if (it == held_.end()) return false;
+  while (!it->second.empty()) {
+    Held h = it->second.front();
+    it->second.pop_front();
+    --held_count_;
+    scheduler_.cancel(h.timer);
+    if (serve_personal(id, a, h.lead)) {
+      if (it->second.empty()) held_.erase(it);
+      return true;
+    }
+  }
+  held_.erase(it);
+  return false;
+}
+
+void Dialer::dispatch_held() {
+  if (held_count_ == 0) return;
+  std::vector<AgentId> ready;
+  for (const auto& [id, held] : held_) {
+    auto it = agents_.find(id);
+    if (it != agents_.end() && can_reserve(it->second)) ready.push_back(id);
+  }
+  for (AgentId id : ready) {
+    Agent& a = agents_.at(id);
+    if (can_reserve(a)) take_held(id, a);
+  }
+}
+
+void Dialer::give_back(const DialLead& lead, Instant retry_at) {
+  ++stats_.personal_callbacks_deferred;
+  leads_.give_back(lead, retry_at);
+}
+
+void Dialer::give_back_held(AgentId id, Instant retry_at) {
+  auto it = held_.find(id);
+  if (it == held_.end()) return;
+  std::deque<Held> held = std::move(it->second);
+  held_.erase(it);
+  held_count_ -= held.size();
+  for (Held& h : held) {
+    scheduler_.cancel(h.timer);
+    give_back(h.lead, retry_at);
+  }
+}
+
+void Dialer::hold_expired(AgentId id, int64_t lead_id) {
+  auto it = held_.find(id);
+  if (it == held_.end()) return;
+  auto& held = it->second;
+  auto h = std::find_if(held.begin(), held.end(),
+                        [&](const Held& x) { return x.lead.lead_id == lead_id; });
+  if (h == held.end()) return;
+  DialLead lead = h->lead;
+  held.erase(h);
+  --held_count_;
+  if (held.empty()) held_.erase(it);
+  give_back(lead, clock_.now() + config_.personal_callback_retry);
 }
 
 }  // namespace telemark::dialer

@@ -18,6 +18,27 @@
 // event. In preview mode the dialer offers each idle agent a lead and dials
 // it only if the agent says so; the call is bound to that agent.
 //
+// Personal callbacks (DialLead::callback_agent != 0) are promises one agent
+// made to one customer: never pooled, never given to another agent. When
+// the lead comes from the LeadSource and its agent is available (idle, no
+// pending break or logout; in progressive mode, not needed for a call in
+// flight), the agent is reserved and the call bound to them as in preview
+// mode (preview mode offers it to them instead): an answer connects to
+// them, so it is never abandoned; a machine, busy or no answer makes them
+// idle again, and the outcome goes to the AttemptSink as usual. If the
+// agent is logged in but busy (talking, wrap-up, break), the lead is held
+// (LeadSource::hold keeps it ours) and served the moment the agent becomes
+// idle: after a live answer already waiting in the grace period (a person
+// on the line, who would otherwise be abandoned), before any new pool call.
+// Pacing counts neither the reserved agent nor an agent with a held
+// callback as one who will take pool calls. If the agent is offline, or still not free
+// after personal_callback_wait, or logs out, or the dialer stops, the lead
+// is given back (LeadSource::give_back, callable again after
+// personal_callback_retry, still for that agent) and counted in
+// DialerStats::personal_callbacks_deferred. A callback due for longer than
+// personal_callback_fallback (when set; off by default) is dialed for
+// anyone, like any lead.
+//
 // Ownership: borrows the clock, scheduler, telephony and ports (all must
 // outlive it); owns its pacing policy and ledger. Registers itself as the
 // telephony listener. Thread-safety: none; everything runs on the thread of
@@ -56,6 +77,13 @@ struct DialerConfig {
   // The peak running abandonment rate is tracked after this many live
   // answers (DialerStats::peak_rate_after_warmup).
   uint64_t peak_rate_warmup_answers = 200;
+  // Personal callbacks: how long one waits in the dialer for its busy (or
+  // on-break) agent, counted from when the dialer got the lead; when it is
+  // next callable after being given back; and after how long past its due
+  // time it goes to anyone (zero: never, the callback stays its agent's).
+  Duration personal_callback_wait = std::chrono::minutes(15);
+  Duration personal_callback_retry = std::chrono::minutes(10);
+  Duration personal_callback_fallback = Duration::zero();
   PredictiveConfig predictive;
 };
 
@@ -72,6 +100,13 @@ struct DialerStats {
   std::map<std::string, uint64_t> blocked_by_reason;
   uint64_t no_lead_rounds = 0;    // pacing wanted calls, the lead source had none
   uint64_t preview_skips = 0;
+  // Personal callbacks: calls placed for their agent; those connected to
+  // their agent; given back (agent offline, not free in time, logged out,
+  // dialer stopped); dialed for anyone after personal_callback_fallback.
+  uint64_t personal_callbacks_dialed = 0;
+  uint64_t personal_callbacks_connected = 0;
+  uint64_t personal_callbacks_deferred = 0;
+  uint64_t personal_callbacks_fallback = 0;
   uint64_t unknown_events = 0;
   double total_answer_wait_s = 0;  // answer → connect, over connected calls
   // Σ over live answers of the abandonment probability the pacing predicted
@@ -92,7 +127,8 @@ class Dialer final : public telephony::EventListener {
   Dialer& operator=(const Dialer&) = delete;
 
   // Starts the pacing ticks and dials for agents already ready. stop()
-  // stops placing calls; calls in progress finish normally.
+  // stops placing calls (held personal callbacks are given back); calls in
+  // progress finish normally.
   void start();
   void stop();
 
@@ -120,6 +156,8 @@ class Dialer final : public telephony::EventListener {
   int calls_in_flight() const { return static_cast<int>(in_flight_.size()); }
   int calls_waiting() const { return static_cast<int>(waiting_.size()); }
   int idle_agents() const { return idle_available_; }
+  // Personal callbacks waiting in the dialer for their agent.
+  int callbacks_held() const { return static_cast<int>(held_count_); }
 
   // Runs a pacing round now (the ticks call it; tests may too).
   void pace();
@@ -133,7 +171,8 @@ class Dialer final : public telephony::EventListener {
     Instant answered{};
     Instant connected{};
     CallStage stage = CallStage::kPlaced;
-    AgentId agent = 0;        // connected to, or bound to (preview)
+    AgentId agent = 0;        // connected to, or bound to (preview, personal callback)
+    bool bound = false;       // bound to `agent` when placed: never a pool call
     uint32_t in_flight_index = 0;
     float predicted_risk = 0;
     telephony::TimerId grace_timer = telephony::kNoTimer;
@@ -150,6 +189,10 @@ class Dialer final : public telephony::EventListener {
   struct InFlight {
     telephony::CallId call;
     Instant placed;
+  };
+  struct Held {  // a personal callback waiting for its agent
+    DialLead lead;
+    telephony::TimerId timer = telephony::kNoTimer;  // gives it back after the wait
   };
 
   Agent* find_agent(AgentId id);
@@ -172,6 +215,17 @@ class Dialer final : public telephony::EventListener {
   void schedule_tick();
   void maybe_pace_after_event();
   bool binds_lines_to_agents() const;
+  int pool_in_flight() const { return static_cast<int>(in_flight_.size()) - bound_in_flight_; }
+  // Personal callbacks.
+  bool is_personal(const DialLead& lead);  // counts a fallback
+  bool can_reserve(const Agent& a) const;
+  bool route_personal(const DialLead& lead);  // false: a pool lead
+  bool serve_personal(AgentId id, Agent& a, const DialLead& lead);  // true: the agent took it
+  bool take_held(AgentId id, Agent& a);
+  void dispatch_held();
+  void give_back(const DialLead& lead, Instant retry_at);
+  void give_back_held(AgentId id, Instant retry_at);
+  void hold_expired(AgentId id, int64_t lead_id);
 
   DialerConfig config_;
   const Clock& clock_;
@@ -189,6 +243,9 @@ class Dialer final : public telephony::EventListener {
   std::deque<telephony::CallId> waiting_;
   std::unordered_map<AgentId, Agent> agents_;
   std::deque<std::pair<AgentId, uint64_t>> idle_queue_;  // longest idle first
+  std::map<AgentId, std::deque<Held>> held_;  // personal callbacks by agent, oldest first
+  size_t held_count_ = 0;
+  int bound_in_flight_ = 0;  // calls in flight bound to an agent (not pool calls)
   uint64_t idle_tokens_ = 0;
   int idle_available_ = 0;  // idle, no pending pause/logout
   int idle_pending_ = 0;    // idle with a pending pause/logout

@@ -1,16 +1,32 @@
 #include "dialer/memory_ports.h"
 
+#include <algorithm>
 #include <string>
 
 namespace telemark::dialer {
 
 std::optional<DialLead> SyntheticLeadSource::next(Instant) {
+  if (!first_.empty()) {
+    DialLead lead = first_.front();
+    first_.erase(first_.begin());
+    return lead;
+  }
   if (count_ != 0 && next_id_ > count_) return std::nullopt;
   DialLead lead;
   lead.lead_id = static_cast<int64_t>(next_id_);
   lead.phone = first_phone_ + next_id_ - 1;
   ++next_id_;
   return lead;
+}
+
+bool SyntheticLeadSource::hold(const DialLead& lead, Instant until) {
+  if (std::find(lost_.begin(), lost_.end(), lead.lead_id) != lost_.end()) return false;
+  holds_.emplace_back(lead.lead_id, until);
+  return true;
+}
+
+void SyntheticLeadSource::give_back(const DialLead& lead, Instant retry_at) {
+  given_back_.push_back(GivenBack{lead, retry_at});
 }
 
 GateDecision AllowAllGate::check(const DialLead&, Instant) {

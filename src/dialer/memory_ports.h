@@ -18,18 +18,36 @@
 namespace telemark::dialer {
 
 // Synthetic leads 1..count (count 0: unlimited) with distinct numbers
-// first_phone, first_phone + 1, ...
+// first_phone, first_phone + 1, ...; leads added with add_first() (e.g.
+// personal callbacks, which the hopper also hands out first) come before
+// them, once each. Keeps what the dialer holds and gives back.
 class SyntheticLeadSource final : public LeadSource {
  public:
+  struct GivenBack {
+    DialLead lead;
+    Instant retry_at{};
+  };
   explicit SyntheticLeadSource(uint64_t first_phone = 12025550000ull, uint64_t count = 0)
       : first_phone_(first_phone), count_(count) {}
   std::optional<DialLead> next(Instant now) override;
+  bool hold(const DialLead& lead, Instant until) override;
+  void give_back(const DialLead& lead, Instant retry_at) override;
   uint64_t handed_out() const { return next_id_ - 1; }
+
+  void add_first(const DialLead& lead) { first_.push_back(lead); }
+  // hold() answers false for these leads (another node took them over).
+  void lose(int64_t lead_id) { lost_.push_back(lead_id); }
+  const std::vector<std::pair<int64_t, Instant>>& holds() const { return holds_; }
+  const std::vector<GivenBack>& given_back() const { return given_back_; }
 
  private:
   uint64_t first_phone_;
   uint64_t count_;
   uint64_t next_id_ = 1;
+  std::vector<DialLead> first_;
+  std::vector<int64_t> lost_;
+  std::vector<std::pair<int64_t, Instant>> holds_;
+  std::vector<GivenBack> given_back_;
 };
 
 class AllowAllGate final : public DialGate {

@@ -29,6 +29,13 @@ struct DialLead {
   int64_t lead_id = 0;
   uint64_t phone = 0;  // E.164 digits without '+'
   uint64_t lease = 0;  // the hopper's lease token, handed back in receipts
+  // A personal callback: the agent who promised it, the only one who may
+  // take it (0: anyone). See Dialer for how it is routed.
+  AgentId callback_agent = 0;
+  // Personal callbacks: since when the callback has been due (the time the
+  // lead first became callable for it), for DialerConfig::
+  // personal_callback_fallback.
+  Instant callback_due{};
 };
 
 class LeadSource {
@@ -36,6 +43,15 @@ class LeadSource {
   virtual ~LeadSource() = default;
   // The next lead to call now, or none (nothing callable at the moment).
   virtual std::optional<DialLead> next(Instant now) = 0;
+  // The dialer keeps `lead` (a personal callback waiting for its agent)
+  // until `until` at the latest: it must stay this dialer's (the hopper
+  // extends its lease past `until`). false: the lead is no longer ours; the
+  // dialer drops it without dialing.
+  virtual bool hold(const DialLead& lead, Instant until) = 0;
+  // The dialer will not dial `lead` (its agent is offline or was not free
+  // in time, or the dialer stops): it is callable again from `retry_at`,
+  // still for the same agent, by this node or another.
+  virtual void give_back(const DialLead& lead, Instant retry_at) = 0;
 };
 
 struct GateDecision {
@@ -68,7 +84,7 @@ struct AttemptReceipt {
   DialLead lead;
   Instant at{};
   std::string gate_receipt;
-  AgentId agent = 0;  // preview mode: the agent who chose to dial
+  AgentId agent = 0;  // the agent the call is bound to: preview choice or personal callback
 };
 
 struct AttemptResult {
@@ -109,7 +125,8 @@ enum class AgentState : uint8_t {
   kOffline = 0,
   kIdle,            // ready for a call
   kPreviewing,      // preview mode: looking at a lead, deciding
-  kPreviewDialing,  // preview mode: waiting on the call they chose to place
+  kPreviewDialing,  // waiting on a call bound to them: the preview they chose to
+                    // dial, or their personal callback (reserved: no other call)
   kTalking,
   kWrapUp,
   kPaused,          // on a break

@@ -91,6 +91,26 @@ class DialTest : public ::testing::Test {
     o.start = start;
     return run_campaign_day(*store_, **cs, *engine_, *zones_, *nanp_, campaign_, list_id_, scenario_, o);
   }
+  Result<CampaignDayReport> day_with(Instant start, const CampaignDayOptions& base) {
+    auto cs = store::CampaignStore::open(path_);
+    if (!cs) return cs.error();
+    CampaignDayOptions o = base;
+    o.start = start;
+    return run_campaign_day(*store_, **cs, *engine_, *zones_, *nanp_, campaign_, list_id_, scenario_, o);
+  }
+  // Enrolls the list and makes `lead_id` a callback promised by `agent`, due at `due`.
+  void promise_callback(int64_t lead_id, uint32_t agent, Instant due) {
+    auto cs = store::CampaignStore::open(path_);
+    ASSERT_TRUE(cs.ok());
+    ASSERT_TRUE((*cs)->enroll_list(campaign_.id, list_id_, due).ok());
+    store::LeadUpdate u;
+    u.state = "follow_up";
+    u.attempts = 1;
+    u.last_outcome = "callback";
+    u.next_call_at = due;
+    u.callback_agent = agent;
+    ASSERT_TRUE((*cs)->conclude(campaign_.id, lead_id, u).ok());
+  }
   Instant start() const { return *parse_iso8601(scenario_.start); }
   std::vector<int64_t> scan_list(int64_t list_id) {
     std::vector<int64_t> ids;
@@ -290,6 +310,130 @@ TEST_F(DialTest, AbandonmentAccountingSurvivesARestart) {
   EXPECT_EQ(second->enrolled, 0);
   EXPECT_EQ(second->window.live_answers, first->sim.live_answers + second->sim.live_answers);
   EXPECT_EQ(second->window.abandoned, first->sim.abandoned + second->sim.abandoned);
+}
+
+// A callback agent 3 promised is dialed for agent 3 and connected to them,
+// though they log in late (it is given back and comes again) and are
+// talking when it comes (it waits for them).
+TEST_F(DialTest, AStoredPersonalCallbackIsConnectedToItsAgent) {
+  int64_t lead = scan_list(list_id_).at(17);
+  promise_callback(lead, 3, start());
+  scenario_.human = 1.0;  // every callee answers: the callback's call is connected
+  scenario_.machine = scenario_.busy = scenario_.failed = 0;
+  scenario_.login_stagger_s = 600;  // agent 3 of 5 logs in after 4 minutes
+  CampaignDayOptions o;
+  o.mode = dialer::DialMode::progressive();
+  o.agents = 5;
+  o.hours = 2;
+  o.seed = 5;
+  auto r = day_with(start(), o);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_GE(r->personal_callbacks_deferred, 1u) << "agent 3 was not logged in when the lead was first leased";
+  EXPECT_EQ(r->personal_callbacks_dialed, 1u);
+  EXPECT_EQ(r->personal_callbacks_connected, 1u);
+  EXPECT_EQ(r->sim.abandoned, 0u);
+  EXPECT_NE(format_text(*r).find("personal callbacks: 1 dialed for their agent, 1 connected"), std::string::npos)
+      << format_text(*r);
+  auto cs = store::CampaignStore::open(path_);
+  ASSERT_TRUE(cs.ok());
+  auto attempts = (*cs)->attempts(campaign_.id, lead);
+  ASSERT_TRUE(attempts.ok());
+  ASSERT_GE(attempts->size(), 1u);
+  EXPECT_EQ((*attempts)[0].outcome, "connected");
+
+  // Every callback the simulated agents agreed to belongs to the agent who
+  // took the call, for the next day.
+  int callbacks = 0;
+  for (int64_t id : scan_list(list_id_)) {
+    auto row = (*cs)->get(campaign_.id, id);
+    ASSERT_TRUE(row.ok() && row->has_value());
+    if ((*row)->state != "follow_up") continue;
+    ++callbacks;
+    EXPECT_GE((*row)->callback_agent, 1u) << "lead " << id;
+    EXPECT_LE((*row)->callback_agent, 5u) << "lead " << id;
+  }
+  EXPECT_GT(callbacks, 0);
+}
+
+TEST_F(DialTest, APersonalCallbackWhoseAgentNeverLogsInGoesBackToTheStoreStillTheirs) {
+  int64_t lead = scan_list(list_id_).at(17);
+  promise_callback(lead, 9, start());  // 5 agents: agent 9 is not working today
+  CampaignDayOptions o;
+  o.agents = 5;
+  o.hours = 1;
+  o.seed = 8;
+  auto r = day_with(start(), o);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_GE(r->personal_callbacks_deferred, 2u) << "given back, leased again, given back again";
+  EXPECT_EQ(r->personal_callbacks_dialed, 0u);
+  auto cs = store::CampaignStore::open(path_);
+  ASSERT_TRUE(cs.ok());
+  auto attempts = (*cs)->attempts(campaign_.id, lead);
+  ASSERT_TRUE(attempts.ok());
+  EXPECT_TRUE(attempts->empty()) << "nobody else called agent 9's customer";
+  auto row = (*cs)->get(campaign_.id, lead);
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_EQ((*row)->state, "follow_up");
+  EXPECT_EQ((*row)->callback_agent, 9u);
+  EXPECT_EQ((*row)->lease_owner, "");
+  ASSERT_TRUE((*row)->next_call_at);
+  EXPECT_GT(*(*row)->next_call_at, start());
+}
+
+// The hopper's side of a personal callback: handed out with its agent,
+// its lease extended while the dialer holds it, released to the retry
+// time still for its agent, and handed out again with its first due time.
+TEST_F(DialTest, TheHopperHoldsAndGivesBackAPersonalCallback) {
+  int64_t lead = scan_list(list_id_).at(5);
+  Instant due = start();
+  promise_callback(lead, 4, due);
+  auto cs = store::CampaignStore::open(path_);
+  ASSERT_TRUE(cs.ok());
+  compliance::NumberResolver resolver(*engine_, *zones_, *nanp_);
+  LeadBook book;
+  StoreHopper hopper(*store_, **cs, resolver, book, campaign_, "node-1", 10, std::chrono::minutes(20));
+  Instant now = due + std::chrono::minutes(1);
+  auto first = hopper.next(now);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->lead_id, lead) << "due callbacks come first";
+  EXPECT_EQ(first->callback_agent, 4u);
+  EXPECT_EQ(first->callback_due, due);
+
+  ASSERT_TRUE(hopper.hold(*first, now + std::chrono::minutes(45)));
+  auto row = (*cs)->get(campaign_.id, lead);
+  ASSERT_TRUE(row.ok() && row->has_value());
+  ASSERT_TRUE((*row)->lease_expires_at);
+  EXPECT_GT(*(*row)->lease_expires_at, now + std::chrono::minutes(45)) << "the lease outlives the hold";
+
+  Instant retry = now + std::chrono::minutes(50);
+  hopper.give_back(*first, retry);
+  ASSERT_TRUE(hopper.last_error().ok());
+  row = (*cs)->get(campaign_.id, lead);
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_EQ((*row)->lease_owner, "");
+  EXPECT_EQ((*row)->callback_agent, 4u);
+  EXPECT_EQ((*row)->state, "follow_up");
+  EXPECT_EQ((*row)->next_call_at, std::chrono::floor<std::chrono::seconds>(retry));
+  EXPECT_FALSE(hopper.hold(*first, retry)) << "given back: no longer ours";
+
+  ASSERT_TRUE(hopper.release_unused().ok());
+  auto again = hopper.next(retry + std::chrono::minutes(1));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->lead_id, lead);
+  EXPECT_EQ(again->callback_agent, 4u);
+  EXPECT_EQ(again->callback_due, due) << "the fallback counts from the first due time";
+}
+
+// Day one's callbacks belong to the agents who agreed to them; on day two
+// they are dialed for those agents.
+TEST_F(DialTest, TheNextDaysCallbacksAreRoutedToTheirAgents) {
+  auto first = day(start(), 1.0, 21);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->personal_callbacks_dialed, 0u);
+  auto second = day(start() + std::chrono::hours(24), 1.5, 22);
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_GT(second->personal_callbacks_dialed, 0u);
+  EXPECT_LE(second->personal_callbacks_connected, second->personal_callbacks_dialed);
 }
 
 }  // namespace

@@ -119,6 +119,8 @@ std::vector<Case> load_cases() {
     } else if (key == "callback") {
       c.callback_local = w.at(0);
       if (w.size() == 3 && w[1] == "agent") c.outcome.callback_agent = static_cast<uint32_t>(std::stoul(w[2]));
+    } else if (key == "callback_agent") {
+      c.outcome.callback_agent = static_cast<uint32_t>(std::stoul(w.at(0)));
     } else if (key == "history") {
       for (const auto& s : w) c.history.push_back(at(s));
     } else if (key == "registries") {

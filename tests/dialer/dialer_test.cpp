@@ -111,14 +111,14 @@ class DialerTest : public ::testing::Test {
   DenyListGate gate;
   RecordingDesk desk;
   std::unique_ptr<Dialer> dialer;
+  DialerConfig cfg;  // campaign_id and mode set by make()
 
   void make(DialMode mode, AbandonmentWindow window = AbandonmentWindow::kUsRolling30Days) {
-    DialerConfig config;
-    config.campaign_id = 7;
-    config.mode = mode;
+    cfg.campaign_id = 7;
+    cfg.mode = mode;
     auto ledger = AbandonmentLedger::create(window);
     ASSERT_TRUE(ledger.ok());
-    dialer = std::make_unique<Dialer>(config, clock, loop, tel, leads, gate, sink, desk, std::move(*ledger));
+    dialer = std::make_unique<Dialer>(cfg, clock, loop, tel, leads, gate, sink, desk, std::move(*ledger));
   }
   void advance(double s) { loop.run_until(clock.now() + duration_cast<Duration>(duration<double>(s))); }
   const AttemptResult* result_for(CallId call) {
@@ -456,4 +456,303 @@ TEST(ProgressiveProperty, NeverAbandonsInSimulatedDays) {
       EXPECT_GT(r.contacts, 20u);
     }
   }
+}
+
+// ---------------------------------------------------------------- personal callbacks
+
+namespace {
+
+constexpr uint64_t kCallbackPhone = 15559990000ull;
+
+// A personal callback for `agent`, due now.
+DialLead callback_for(AgentId agent, int64_t n, Instant due) {
+  DialLead lead;
+  lead.lead_id = 1000 + n;
+  lead.phone = kCallbackPhone + static_cast<uint64_t>(n);
+  lead.lease = static_cast<uint64_t>(lead.lead_id);
+  lead.callback_agent = agent;
+  lead.callback_due = due;
+  return lead;
+}
+
+CallId call_to_phone(const FakeTelephony& tel, uint64_t phone) {
+  for (const auto& p : tel.placed)
+    if (p.number == phone) return p.call;
+  return 0;
+}
+
+AgentId receipt_agent(const MemoryAttemptSink& sink, uint64_t phone) {
+  for (const AttemptReceipt& r : sink.receipts())
+    if (r.lead.phone == phone) return r.agent;
+  return 0;
+}
+
+}  // namespace
+
+TEST_F(DialerTest, APersonalCallbackGoesToItsAgentNotToTheOneIdleLongest) {
+  make(DialMode::power(2));
+  ASSERT_TRUE(dialer->agent_login(1).ok());
+  advance(5);
+  ASSERT_TRUE(dialer->agent_login(2).ok());
+  DialLead cb = callback_for(2, 1, clock.now());
+  leads.add_first(cb);
+  dialer->start();
+  // Agent 2 is reserved for the callback; power:2 dials for agent 1 only.
+  ASSERT_EQ(tel.placed.size(), 3u);
+  EXPECT_EQ(tel.placed[0].number, cb.phone);
+  EXPECT_EQ(receipt_agent(sink, cb.phone), 2u) << "the receipt names the agent the call is bound to";
+  EXPECT_EQ(dialer->agent_state(2), AgentState::kPreviewDialing);
+  EXPECT_EQ(dialer->idle_agents(), 1);
+  tel.emit(EventKind::kAnsweredHuman, tel.placed[0].call);
+  EXPECT_EQ(tel.agent_of(tel.placed[0].call), 2u) << "agent 1 has been idle longer, but it is agent 2's callback";
+  tel.emit(EventKind::kAnsweredHuman, tel.placed[1].call);
+  EXPECT_EQ(tel.agent_of(tel.placed[1].call), 1u);
+  EXPECT_EQ(dialer->stats().personal_callbacks_dialed, 1u);
+  EXPECT_EQ(dialer->stats().personal_callbacks_connected, 1u);
+  EXPECT_EQ(dialer->stats().connected, 2u);
+  EXPECT_TRUE(leads.given_back().empty());
+}
+
+TEST_F(DialerTest, APersonalCallbackWaitsWhileItsAgentTalksAndGoesBeforeAnyPoolCall) {
+  make(DialMode::progressive());
+  ASSERT_TRUE(dialer->agent_login(1).ok());
+  dialer->start();
+  ASSERT_EQ(tel.placed.size(), 1u);
+  tel.emit(EventKind::kAnsweredHuman, tel.placed[0].call);
+  ASSERT_EQ(dialer->agent_state(1), AgentState::kTalking);
+  // Agent 2 comes in: the round pulls agent 1's callback (held) and a pool
+  // lead for agent 2.
+  DialLead cb = callback_for(1, 1, clock.now());
+  leads.add_first(cb);
+  ASSERT_TRUE(dialer->agent_login(2).ok());
+  ASSERT_EQ(tel.placed.size(), 2u);
+  EXPECT_NE(tel.placed[1].number, cb.phone);
+  EXPECT_EQ(dialer->callbacks_held(), 1);
+  ASSERT_EQ(leads.holds().size(), 1u);
+  EXPECT_EQ(leads.holds()[0].first, cb.lead_id);
+  EXPECT_GE(leads.holds()[0].second, clock.now() + minutes(15)) << "the lease outlives the wait";
+
+  advance(60);
+  ASSERT_TRUE(dialer->agent_hangup(1).ok());
+  advance(20);
+  ASSERT_TRUE(dialer->agent_ready(1).ok());
+  ASSERT_EQ(tel.placed.size(), 3u) << "the callback, and no pool call for agent 1";
+  EXPECT_EQ(tel.placed[2].number, cb.phone);
+  EXPECT_EQ(receipt_agent(sink, cb.phone), 1u);
+  EXPECT_EQ(dialer->callbacks_held(), 0);
+  EXPECT_EQ(dialer->agent_state(1), AgentState::kPreviewDialing);
+
+  // Nobody answers: agent 1 is idle again (and gets a pool line), the
+  // outcome goes to the sink as usual, and nothing was given back.
+  tel.emit(EventKind::kNoAnswer, tel.placed[2].call);
+  const AttemptResult* r = result_for(tel.placed[2].call);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->outcome, Outcome::kNoAnswer);
+  EXPECT_EQ(r->lead.callback_agent, 1u);
+  ASSERT_EQ(tel.placed.size(), 4u);
+  EXPECT_EQ(dialer->stats().personal_callbacks_dialed, 1u);
+  EXPECT_EQ(dialer->stats().personal_callbacks_connected, 0u);
+  EXPECT_TRUE(leads.given_back().empty());
+}
+
+TEST_F(DialerTest, APersonalCallbackIsGivenBackWhenItsAgentIsOffline) {
+  make(DialMode::progressive());
+  ASSERT_TRUE(dialer->agent_login(1).ok());
+  DialLead cb = callback_for(5, 1, clock.now());  // agent 5 never logged in
+  leads.add_first(cb);
+  dialer->start();
+  ASSERT_EQ(tel.placed.size(), 1u);
+  EXPECT_NE(tel.placed[0].number, cb.phone) << "agent 1 gets a pool call, not agent 5's callback";
+  ASSERT_EQ(leads.given_back().size(), 1u);
+  EXPECT_EQ(leads.given_back()[0].lead.lead_id, cb.lead_id);
+  EXPECT_EQ(leads.given_back()[0].lead.callback_agent, 5u);
+  EXPECT_EQ(leads.given_back()[0].retry_at, clock.now() + cfg.personal_callback_retry);
+  EXPECT_EQ(dialer->stats().personal_callbacks_deferred, 1u);
+  EXPECT_FALSE(sink.has_receipt_for_phone(cb.phone));
+}
+
+TEST_F(DialerTest, AHeldCallbackIsGivenBackWhenItsAgentStaysBusyPastTheWait) {
+  cfg.personal_callback_wait = minutes(5);
+  make(DialMode::progressive());
+  ASSERT_TRUE(dialer->agent_login(1).ok());
+  dialer->start();
+  tel.emit(EventKind::kAnsweredHuman, tel.placed[0].call);
+  DialLead cb = callback_for(1, 1, clock.now());
+  leads.add_first(cb);
+  Instant held_at = clock.now();
+  ASSERT_TRUE(dialer->agent_login(2).ok());
+  ASSERT_EQ(dialer->callbacks_held(), 1);
+  advance(299);
+  EXPECT_TRUE(leads.given_back().empty());
+  advance(1);
+  ASSERT_EQ(leads.given_back().size(), 1u);
+  EXPECT_EQ(leads.given_back()[0].lead.lead_id, cb.lead_id);
+  EXPECT_EQ(leads.given_back()[0].retry_at, held_at + minutes(5) + cfg.personal_callback_retry);
+  EXPECT_EQ(dialer->callbacks_held(), 0);
+  // Agent 1 finishing later does not dial it any more.
+  ASSERT_TRUE(dialer->agent_hangup(1).ok());
+  ASSERT_TRUE(dialer->agent_ready(1).ok());
+  EXPECT_FALSE(sink.has_receipt_for_phone(cb.phone));
+  EXPECT_EQ(dialer->stats().personal_callbacks_deferred, 1u);
+}
+
+TEST_F(DialerTest, HeldCallbacksAreGivenBackWhenTheirAgentLogsOutOrTheDialerStops) {
+  make(DialMode::progressive());
+  for (AgentId a : {1u, 2u}) ASSERT_TRUE(dialer->agent_login(a).ok());
+  dialer->start();
+  tel.emit(EventKind::kAnsweredHuman, tel.placed[0].call);
+  tel.emit(EventKind::kAnsweredHuman, tel.placed[1].call);
+  leads.add_first(callback_for(1, 1, clock.now()));
+  leads.add_first(callback_for(2, 2, clock.now()));
+  ASSERT_TRUE(dialer->agent_login(3).ok());
+  ASSERT_EQ(dialer->callbacks_held(), 2);
+  // Agent 1 logs out after the call: their callback goes back at once.
+  ASSERT_TRUE(dialer->agent_logout(1).ok());
+  ASSERT_TRUE(dialer->agent_hangup(1).ok());
+  ASSERT_TRUE(dialer->agent_ready(1).ok());
+  EXPECT_EQ(dialer->agent_state(1), AgentState::kOffline);
+  ASSERT_EQ(leads.given_back().size(), 1u);
+  EXPECT_EQ(leads.given_back()[0].lead.callback_agent, 1u);
+  dialer->stop();
+  ASSERT_EQ(leads.given_back().size(), 2u);
+  EXPECT_EQ(leads.given_back()[1].lead.callback_agent, 2u);
+  EXPECT_EQ(leads.given_back()[1].retry_at, clock.now());
+  EXPECT_EQ(dialer->callbacks_held(), 0);
+  EXPECT_EQ(dialer->stats().personal_callbacks_deferred, 2u);
+}
+
+TEST_F(DialerTest, AHeldCallbackWhoseLeaseCannotBeKeptIsNotDialed) {
+  make(DialMode::progressive());
+  ASSERT_TRUE(dialer->agent_login(1).ok());
+  dialer->start();
+  tel.emit(EventKind::kAnsweredHuman, tel.placed[0].call);
+  DialLead cb = callback_for(1, 1, clock.now());
+  leads.lose(cb.lead_id);
+  leads.add_first(cb);
+  ASSERT_TRUE(dialer->agent_login(2).ok());
+  EXPECT_EQ(dialer->callbacks_held(), 0);
+  ASSERT_TRUE(dialer->agent_hangup(1).ok());
+  ASSERT_TRUE(dialer->agent_ready(1).ok());
+  EXPECT_FALSE(sink.has_receipt_for_phone(cb.phone));
+  EXPECT_TRUE(leads.given_back().empty()) << "not ours to give back";
+}
+
+TEST_F(DialerTest, PacingDoesNotCountTheReservedAgentOrTheBoundCall) {
+  make(DialMode::progressive());
+  for (AgentId a : {1u, 2u}) ASSERT_TRUE(dialer->agent_login(a).ok());
+  DialLead cb = callback_for(1, 1, clock.now());
+  leads.add_first(cb);
+  dialer->start();
+  // One line for the callback (agent 1), one pool line for agent 2, not two.
+  ASSERT_EQ(tel.placed.size(), 2u);
+  EXPECT_EQ(tel.placed[0].number, cb.phone);
+  EXPECT_EQ(dialer->calls_in_flight(), 2);
+  EXPECT_EQ(dialer->idle_agents(), 1);
+  // A new agent gets a line of their own: the bound call needs no pool agent.
+  ASSERT_TRUE(dialer->agent_login(3).ok());
+  EXPECT_EQ(tel.placed.size(), 3u);
+  // Agent 2 may take a break at once only if no pool call needs them; with
+  // two pool calls in flight and two idle agents, the break waits.
+  ASSERT_TRUE(dialer->agent_pause(2).ok());
+  EXPECT_EQ(dialer->agent_state(2), AgentState::kIdle);
+  tel.emit(EventKind::kBusy, tel.placed[1].call);
+  EXPECT_EQ(dialer->agent_state(2), AgentState::kPaused);
+  tel.emit(EventKind::kAnsweredHuman, tel.placed[2].call);
+  EXPECT_EQ(tel.agent_of(tel.placed[2].call), 3u);
+  EXPECT_EQ(dialer->stats().abandoned, 0u);
+}
+
+TEST_F(DialerTest, ACallbackForAnAgentOnABreakWaitsForTheBreakToEnd) {
+  make(DialMode::progressive());
+  ASSERT_TRUE(dialer->agent_login(1).ok());
+  ASSERT_TRUE(dialer->agent_pause(1).ok());
+  DialLead cb = callback_for(1, 1, clock.now());
+  leads.add_first(cb);
+  dialer->start();
+  ASSERT_TRUE(dialer->agent_login(2).ok());
+  EXPECT_EQ(dialer->callbacks_held(), 1);
+  ASSERT_EQ(tel.placed.size(), 1u);
+  EXPECT_NE(tel.placed[0].number, cb.phone);
+  advance(600);
+  ASSERT_TRUE(dialer->agent_ready(1).ok());
+  EXPECT_EQ(receipt_agent(sink, cb.phone), 1u);
+  EXPECT_EQ(dialer->agent_state(1), AgentState::kPreviewDialing);
+  EXPECT_EQ(tel.placed.size(), 2u);
+  EXPECT_TRUE(leads.given_back().empty());
+}
+
+TEST_F(DialerTest, APersonalCallbackIsNeverAbandoned) {
+  make(DialMode::power(3));
+  for (AgentId a : {1u, 2u}) ASSERT_TRUE(dialer->agent_login(a).ok());
+  DialLead cb = callback_for(1, 1, clock.now());
+  leads.add_first(cb);
+  dialer->start();
+  ASSERT_EQ(tel.placed.size(), 4u);  // the callback, and 3 lines for agent 2
+  CallId cb_call = call_to_phone(tel, cb.phone);
+  // Every pool call is answered at once: agent 2 takes one, the others wait
+  // and are abandoned; agent 1 is reserved and takes none of them.
+  for (size_t i = 1; i < 4; ++i) tel.emit(EventKind::kAnsweredHuman, tel.placed[i].call);
+  advance(10);
+  EXPECT_EQ(dialer->stats().abandoned, 2u);
+  EXPECT_EQ(dialer->agent_state(1), AgentState::kPreviewDialing);
+  // The callee of the callback answers long after the grace: agent 1 is there.
+  tel.emit(EventKind::kAnsweredHuman, cb_call);
+  EXPECT_EQ(tel.agent_of(cb_call), 1u);
+  advance(10);
+  EXPECT_EQ(dialer->stats().abandoned, 2u);
+  EXPECT_EQ(dialer->stats().personal_callbacks_connected, 1u);
+}
+
+TEST_F(DialerTest, PreviewOffersAPersonalCallbackToItsAgentFirst) {
+  make(DialMode::preview());
+  ASSERT_TRUE(dialer->agent_login(1).ok());
+  advance(5);
+  ASSERT_TRUE(dialer->agent_login(2).ok());
+  DialLead cb = callback_for(2, 1, clock.now());
+  leads.add_first(cb);
+  dialer->start();
+  // Agent 1 is first in line, but the callback is agent 2's.
+  ASSERT_EQ(desk.previews.size(), 2u);
+  EXPECT_EQ(desk.previews[0], std::make_pair(AgentId{2}, cb.lead_id));
+  EXPECT_EQ(desk.previews[1], std::make_pair(AgentId{1}, int64_t{1}));
+  ASSERT_TRUE(dialer->preview_decision(2, true).ok());
+  CallId call = call_to_phone(tel, cb.phone);
+  ASSERT_NE(call, 0u);
+  tel.emit(EventKind::kAnsweredHuman, call);
+  EXPECT_EQ(tel.agent_of(call), 2u);
+  EXPECT_EQ(dialer->stats().personal_callbacks_connected, 1u);
+
+  // Agent 1 is busy looking at a lead when their callback comes (with
+  // agent 3): it waits for them and is the next thing they see.
+  DialLead cb1 = callback_for(1, 2, clock.now());
+  leads.add_first(cb1);
+  ASSERT_TRUE(dialer->agent_login(3).ok());
+  EXPECT_EQ(dialer->callbacks_held(), 1);
+  ASSERT_EQ(desk.previews.size(), 3u);
+  EXPECT_EQ(desk.previews[2], std::make_pair(AgentId{3}, int64_t{2}));
+  ASSERT_TRUE(dialer->preview_decision(1, false).ok());
+  ASSERT_EQ(desk.previews.size(), 4u);
+  EXPECT_EQ(desk.previews[3], std::make_pair(AgentId{1}, cb1.lead_id));
+  EXPECT_EQ(dialer->callbacks_held(), 0);
+}
+
+TEST_F(DialerTest, ACallbackDuePastTheFallbackGoesToAnyone) {
+  cfg.personal_callback_fallback = hours(2);
+  make(DialMode::progressive());
+  ASSERT_TRUE(dialer->agent_login(1).ok());
+  DialLead late = callback_for(9, 1, clock.now() - hours(3));  // agent 9 is not here
+  DialLead recent = callback_for(9, 2, clock.now() - hours(1));
+  leads.add_first(late);
+  leads.add_first(recent);
+  dialer->start();
+  ASSERT_EQ(tel.placed.size(), 1u);
+  EXPECT_EQ(tel.placed[0].number, late.phone);
+  ASSERT_EQ(leads.given_back().size(), 0u) << "the late one was dialed before the recent one was pulled";
+  tel.emit(EventKind::kAnsweredHuman, tel.placed[0].call);
+  EXPECT_EQ(tel.agent_of(tel.placed[0].call), 1u);
+  EXPECT_EQ(dialer->stats().personal_callbacks_fallback, 1u);
+  EXPECT_EQ(dialer->stats().personal_callbacks_connected, 0u);
+  ASSERT_TRUE(dialer->agent_login(2).ok());
+  ASSERT_EQ(leads.given_back().size(), 1u) << "still within the fallback: agent 9's";
+  EXPECT_EQ(leads.given_back()[0].lead.lead_id, recent.lead_id);
 }
