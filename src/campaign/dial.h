@@ -36,6 +36,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -46,6 +47,10 @@
 #include "dialer/ports.h"
 #include "store/campaign_store.h"
 #include "store/store.h"
+
+namespace telemark::leads {
+class Segment;
+}
 
 namespace telemark::campaign {
 
@@ -73,6 +78,9 @@ struct DialCampaign {
   // kProvided: fills intent.registries for intent.number (present, as_of,
   // member).
   std::function<void(compliance::CallIntent&)> registry_facts;
+  // The definition's `where`: only the list's leads it matches are
+  // enrolled (none: every lead of the list).
+  std::shared_ptr<const leads::Segment> where;
 };
 
 class LeadBook {
