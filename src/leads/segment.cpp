@@ -835,8 +835,9 @@ void AttributeCensus::add(const store::Lead& lead) {
 
 std::vector<std::string> AttributeCensus::unknown() const {
   std::vector<std::string> out;
-  for (const auto& [w, as_written] : wanted_) {
-    std::string msg = "no lead has an attribute '" + as_written + "'";
+  for (const auto& wanted : wanted_) {
+    const std::string& w = wanted.first;
+    std::string msg = "no lead has an attribute '" + wanted.second + "'";
     std::string best;
     size_t best_d = std::max<size_t>(1, w.size() / 3) + 1;
     auto consider = [&](const std::string& cand) {
