@@ -196,7 +196,7 @@ void copy_into(store::Store& store, const LeadsArgs& a, const leads::Segment& wh
     nlohmann::json out{{"tenant", tenant},         {"list", a.into},
                        {"list_id", done->list_id}, {"import_id", done->id},
                        {"matched", matched},       {"copied", counts.imported},
-                       {"duplicates", counts.duplicates}};
+                       {"duplicates", counts.duplicates}, {"import", done->file_name}};
     std::printf("%s\n", out.dump().c_str());
     return;
   }

@@ -633,6 +633,9 @@ class Parser {
       const Token& v = take();
       if (is_kw(v, "null"))
         fail(v, "use '" + shown + " is null' (or 'is not null') to test for a missing value");
+      if (v.kind == Tok::kAttr)
+        fail(v, "expected a value after '" + op.text + "', found the name " + quoted(v) +
+                    ": text goes in single quotes ('" + v.text + "')");
       if (!is_value(v)) fail(v, "expected a value after '" + op.text + "', found " + quoted(v));
       n->values.push_back(literal(*n, shown, v));
       return n;
@@ -706,6 +709,8 @@ class Parser {
     };
     switch (n.type) {
       case FieldType::kNumber:
+        if (lit.kind != Literal::Kind::kNumber && n.field == Field::kListId)
+          wrong("the list's id (a number); to pick a list by name use --list NAME");
         if (lit.kind != Literal::Kind::kNumber) wrong("a number");
         break;
       case FieldType::kBool:
