@@ -1,9 +1,9 @@
 #include "leads/segment.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
-#include <cstring>
 
 #include <nlohmann/json.hpp>
 
@@ -136,7 +136,6 @@ std::vector<Token> tokenize(std::string_view s) {
     } else if (c == '=' || c == '<' || c == '>' || c == '!') {
       size_t len = 1;
       if (i + 1 < s.size() && (s[i + 1] == '=' || (c == '<' && s[i + 1] == '>'))) len = 2;
-      if (c == '=' && len == 2 && s[i + 1] == '=') len = 2;  // "==" is read as "="
       t.text = std::string(s.substr(i, len));
       if (t.text == "!") fail(i, 1, "unexpected '!': write '!=' or 'not'");
       if (t.text == "==") t.text = "=";
@@ -513,8 +512,8 @@ constexpr int kMaxDepth = 100;
 
 class Parser {
  public:
-  Parser(std::vector<Token> tokens, std::vector<std::string>& attributes)
-      : t_(std::move(tokens)), attributes_(attributes) {}
+  Parser(std::string_view text, std::vector<std::string>& attributes)
+      : text_(text), t_(tokenize(text)), attributes_(attributes) {}
 
   std::unique_ptr<SegmentNode> parse() {
     if (t_.front().kind == Tok::kEnd) fail(0, 0, "empty expression: expected a condition such as score >= 0.3");
@@ -591,10 +590,6 @@ class Parser {
 
   size_t column_of(size_t pos) const { return code_points(text_.substr(0, pos)) + 1; }
 
- public:
-  std::string_view text_;
-
- private:
   static bool reserved(const std::string& w) {
     static const char* kw[] = {"and", "or", "not", "in", "is", "null", "like", "true", "false"};
     std::string l = lower(w);
@@ -745,6 +740,7 @@ class Parser {
     return lit;
   }
 
+  std::string_view text_;
   std::vector<Token> t_;
   size_t i_ = 0;
   std::vector<std::string>& attributes_;
@@ -802,8 +798,7 @@ Result<Segment> Segment::parse(std::string_view text) {
   Segment s;
   s.text_ = std::string(text);
   try {
-    Parser p(tokenize(text), s.attributes_);
-    p.text_ = text;
+    Parser p(text, s.attributes_);
     s.root_ = p.parse();
   } catch (const ParseFail& f) {
     return make_error("bad_segment", caret_message(text, f.pos, f.len, f.what));
