@@ -1,10 +1,12 @@
 #include "campaign/campaign_day.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
 
 #include "dialer/dialer.h"
+#include "leads/segment.h"
 #include "sim/event_loop.h"
 #include "sim/world.h"
 #include "telephony/sim/sim_telephony.h"
@@ -53,6 +55,27 @@ DispositionSource drawn_dispositions(const LifecyclePolicy& policy, const Campai
   };
 }
 
+// Enrolls the list's leads that the campaign's segment matches.
+Result<int64_t> enroll_segment(store::Store& store, store::CampaignStore& campaigns, const DialCampaign& campaign,
+                               int64_t list_id, Instant now) {
+  auto lists = store.lists();
+  if (!lists) return lists.error();
+  auto it = std::find_if(lists->begin(), lists->end(), [&](const store::ListInfo& l) { return l.id == list_id; });
+  if (it == lists->end()) return make_error("no_such_list", "no lead list with id " + std::to_string(list_id));
+  store::LeadFilter filter;
+  filter.tenant = it->tenant;
+  filter.list = it->name;
+  filter.country = campaign.where->required_country();
+  filter.region = campaign.where->required_region();
+  std::vector<int64_t> ids;
+  auto s = store.scan_leads(filter, [&](const store::Lead& l) {
+    if (campaign.where->matches(l)) ids.push_back(l.id);
+    return true;
+  });
+  if (!s) return s.error();
+  return campaigns.enroll_leads(campaign.id, ids, now);
+}
+
 }  // namespace
 
 Result<CampaignDayReport> run_campaign_day(store::Store& store, store::CampaignStore& campaigns,
@@ -65,7 +88,8 @@ Result<CampaignDayReport> run_campaign_day(store::Store& store, store::CampaignS
   const Instant start = options.start;
   const Instant end = start + secs(options.hours * 3600.0);
 
-  auto enrolled = campaigns.enroll_list(campaign.id, list_id, start);
+  Result<int64_t> enrolled = campaign.where ? enroll_segment(store, campaigns, campaign, list_id, start)
+                                            : campaigns.enroll_list(campaign.id, list_id, start);
   if (!enrolled) return enrolled.error();
   out.enrolled = *enrolled;
 

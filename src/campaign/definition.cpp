@@ -5,6 +5,8 @@
 
 #include <toml++/toml.h>
 
+#include "leads/segment.h"
+
 namespace telemark::campaign {
 
 using compliance::LocalWindow;
@@ -284,6 +286,10 @@ CampaignDefinition parse(std::string_view text, const std::string& source_name) 
     } else if (k == "list") {
       d.list = get_string(ctx, root, "list", k);
       if (!valid_name(d.list)) ctx.fail(node, k, "use 1-100 letters, digits, '.', '_' or '-'");
+    } else if (k == "where") {
+      d.where = get_string(ctx, root, "where", k);
+      auto segment = leads::Segment::parse(d.where);
+      if (!segment.ok()) ctx.fail(node, k, segment.error().message);
     } else if (k == "dispositions") {
       parse_dispositions(ctx, node, d);
     } else if (k == "retry") {
@@ -291,7 +297,7 @@ CampaignDefinition parse(std::string_view text, const std::string& source_name) 
     } else {
       ctx.fail(node, k,
                "unknown key (expected name, tenant, description, purpose, caller, client, call_type, countries, "
-               "extra_registries, list, [hours], [dispositions], [retry])");
+               "extra_registries, list, where, [hours], [dispositions], [retry])");
     }
   }
   if (!seen_name) ctx.fail(1, "name", "missing required key");
@@ -348,6 +354,7 @@ std::string to_toml(const CampaignDefinition& d) {
   out += "countries = " + list(d.countries) + "\n";
   if (!d.extra_registries.empty()) out += "extra_registries = " + list(d.extra_registries) + "\n";
   if (!d.list.empty()) out += "list = " + quote(d.list) + "\n";
+  if (!d.where.empty()) out += "where = " + quote(d.where) + "\n";
   if (d.hours) {
     out += "\n[hours]\n";
     out += "start = \"" + hhmm(d.hours->start_minute) + "\"\n";

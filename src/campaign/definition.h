@@ -16,6 +16,8 @@
 //   end = "19:00"
 //   days = "mon-fri"                 # optional, default every day
 //   list = "spring-leads"            # optional: the lead list the campaign calls
+//   where = "score >= 0.3 and region in ('CA', 'NY')"  # optional: call only the list's leads
+//                                    # this segment matches (src/leads/segment.h); checked here
 //   [dispositions]                   # optional (lifecycle.h)
 //   preset = "appointment"           # sales|survey|charity|appointment; default from purpose
 //   [dispositions.codes]             # optional: add or replace codes
@@ -52,6 +54,7 @@ struct CampaignDefinition {
   std::vector<std::string> extra_registries;  // registry names
   std::optional<compliance::LocalWindow> hours;
   std::string list;  // lead list name; empty: none named
+  std::string where;  // a segment (leads/segment.h) restricting the list; empty: every lead
 
   // Lead life cycle ([dispositions], [retry]); empty: the defaults.
   std::optional<DispositionPreset> disposition_preset;  // none: default_preset(purpose)

@@ -47,6 +47,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -57,6 +58,10 @@
 #include "dialer/ports.h"
 #include "store/campaign_store.h"
 #include "store/store.h"
+
+namespace telemark::leads {
+class Segment;
+}
 
 namespace telemark::campaign {
 
@@ -93,6 +98,9 @@ struct DialCampaign {
   // real calls; buffered where no real call is placed (simulation).
   // Refusals (no call) are always buffered.
   store::Durability dial_receipts = store::Durability::kSynced;
+  // The definition's `where`: only the list's leads it matches are
+  // enrolled (none: every lead of the list).
+  std::shared_ptr<const leads::Segment> where;
 };
 
 class LeadBook {

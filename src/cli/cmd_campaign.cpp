@@ -63,6 +63,8 @@ void print_summary(const campaign::CampaignDefinition& d, const Engine& engine, 
   auto regs = consulted_registries(engine, c);
   std::printf("  registries    %s\n", regs.empty() ? "(none)" : join(regs).c_str());
   if (d.hours) std::printf("  company hours %s (callee's local time)\n", window_text(*d.hours).c_str());
+  if (!d.list.empty()) std::printf("  lead list     %s\n", d.list.c_str());
+  if (!d.where.empty()) std::printf("  leads where   %s\n", d.where.c_str());
 }
 
 const CommandRegistration reg(40, [](CLI::App& app, GlobalOptions& global) {

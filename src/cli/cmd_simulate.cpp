@@ -11,6 +11,7 @@
 #include "cli/common.h"
 #include "cli/compliance_context.h"
 #include "compliance/rules.h"
+#include "leads/segment.h"
 #include "store/campaign_store.h"
 
 namespace telemark::cli {
@@ -78,6 +79,11 @@ void run(const SimulateArgs& a, const GlobalOptions& global) {
   c.policy = *policy;
   // Simulated calls: their receipts are kept, but no real call waits on a sync.
   c.dial_receipts = store::Durability::kBuffered;
+  if (!def->where.empty()) {
+    auto where = leads::Segment::parse(def->where);
+    if (!where) throw CliError("campaign " + record.name + ": where: " + where.error().message, kExitInput);
+    c.where = std::make_shared<const leads::Segment>(std::move(*where));
+  }
   compliance::Engine engine(*rules);
   // The registry snapshots loaded in the registry folder, unless the run
   // assumes registries (simulation without registry files).
@@ -121,8 +127,8 @@ void run(const SimulateArgs& a, const GlobalOptions& global) {
     std::printf("%s\n", campaign::format_json(*report).c_str());
     return;
   }
-  std::printf("campaign %s (tenant %s), list %s, from %s\n", c.name.c_str(), c.tenant.c_str(), list.c_str(),
-              format_iso8601(o.start).c_str());
+  std::printf("campaign %s (tenant %s), list %s%s, from %s\n", c.name.c_str(), c.tenant.c_str(), list.c_str(),
+              def->where.empty() ? "" : (" where " + def->where).c_str(), format_iso8601(o.start).c_str());
   std::printf("%s", campaign::format_text(*report).c_str());
   if (!a.assume_registries) {
     std::printf("registries consulted: %s\n", registry_note.empty() ? "none" : registry_note.c_str());

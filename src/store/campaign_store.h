@@ -30,6 +30,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -89,6 +90,10 @@ class CampaignStore {
   // Enrolls every lead of the list not yet enrolled (state new, callable
   // from `now`, score copied from the lead). Returns how many were added.
   virtual Result<int64_t> enroll_list(int64_t campaign_id, int64_t list_id, Instant now) = 0;
+  // The same for the given leads only (a campaign restricted by a segment),
+  // in one transaction: those not yet enrolled are added; ids that are not
+  // leads are skipped. Returns how many were added.
+  virtual Result<int64_t> enroll_leads(int64_t campaign_id, std::span<const int64_t> lead_ids, Instant now) = 0;
   // Up to `max` callable leads, in hopper order, leased to `owner`.
   virtual Result<std::vector<CampaignLead>> lease(int64_t campaign_id, const std::string& owner, int max,
                                                   Instant now, Duration lease_for) = 0;

@@ -30,12 +30,14 @@ TEST(DefinitionLifecycle, ExistingExamplesKeepDefaults) {
 TEST(DefinitionLifecycle, ParsesSectionsAndRoundTrips) {
   auto d = parse(
       "list = \"spring\"\n"
+      "where = \"score >= 0.3 and \\\"Zip Code\\\" in ('10001', '10002')\"\n"
       "[dispositions]\npreset = \"appointment\"\n"
       "[dispositions.codes]\nhot_lead = [\"contact\", \"callback\"]\nnot_available = [\"human_answered\"]\n"
       "[retry]\nmax_attempts = 7\nbusy = { delay = \"10m\", max_attempts = 4 }\n"
       "hot_lead = { delay = \"1h30m\", max_attempts = 2 }\n");
   ASSERT_TRUE(d.ok()) << d.error().message;
   EXPECT_EQ(d->list, "spring");
+  EXPECT_EQ(d->where, "score >= 0.3 and \"Zip Code\" in ('10001', '10002')");
   EXPECT_EQ(d->disposition_preset, DispositionPreset::kAppointment);
   ASSERT_EQ(d->dispositions.size(), 2u);
   EXPECT_TRUE(d->dispositions[0].has(DispositionFlag::kHumanAnswered));  // implied
@@ -76,6 +78,12 @@ TEST(DefinitionLifecycle, ErrorsNameFileLineAndKey) {
       {"[retry]\nmax_attempts = 0\n", "retry.max_attempts: must be at least 1"},
       {"[retry]\nvoicemail = { delay = \"1h\", max_attempts = 3 }\n", "retry.voicemail: neither a network outcome"},
       {"list = \"a b\"\n", "c1.toml:4: list: use 1-100 letters"},
+      {"list = \"a\"\nwhere = \"score >= and age < 3\"\n",
+       "c1.toml:5: where: expected a value after '>=', found 'and' at column 10\n"
+       "  score >= and age < 3\n"
+       "           ^^^"},
+      {"where = \"consent_at > 5\"\n", "c1.toml:4: where: consent_at is a date"},
+      {"where = 5\n", "c1.toml:4: where: expected a string"},
   };
   for (const auto& b : bad) {
     auto d = parse(b.text);

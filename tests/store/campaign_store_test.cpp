@@ -59,6 +59,44 @@ class CampaignStoreTest : public StoreTest {
   std::unique_ptr<CampaignStore> cs_;
 };
 
+TEST_P(CampaignStoreTest, EnrollLeadsAddsOnlyTheGivenLeadsOnce) {
+  int64_t list = make_list("acme", "spring");
+  std::vector<Lead> leads;
+  for (int i = 0; i < 5; ++i) leads.push_back(make_lead(12125550000ull + static_cast<uint64_t>(i), i + 2u));
+  leads[1].score = 0.75;
+  import(list, leads);
+  auto c = store_->put_campaign("acme", "segment", "name = \"segment\"\n");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  auto cs = CampaignStore::open(location_);
+  ASSERT_TRUE(cs.ok()) << cs.error().message;
+  auto stored = scan(LeadFilter{});
+  ASSERT_EQ(stored.size(), 5u);
+  std::vector<int64_t> pick = {stored[1].id, stored[3].id, stored[1].id, 999999};  // repeated, and not a lead
+  auto added = (*cs)->enroll_leads(c->id, pick, clock_.now());
+  ASSERT_TRUE(added.ok()) << added.error().message;
+  EXPECT_EQ(*added, 2);
+  auto again = (*cs)->enroll_leads(c->id, std::vector<int64_t>{stored[3].id, stored[4].id}, clock_.now());
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(*again, 1);
+  auto none = (*cs)->enroll_leads(c->id, {}, clock_.now());
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_EQ(*none, 0);
+  auto one = (*cs)->get(c->id, stored[1].id);
+  ASSERT_TRUE(one.ok());
+  ASSERT_TRUE(one->has_value());
+  EXPECT_EQ((*one)->state, "new");
+  EXPECT_EQ((*one)->score, 0.75);
+  EXPECT_EQ((*one)->next_call_at, Instant(std::chrono::floor<std::chrono::seconds>(clock_.now())));
+  for (size_t i : {size_t{0}, size_t{2}}) {
+    auto out = (*cs)->get(c->id, stored[i].id);
+    ASSERT_TRUE(out.ok());
+    EXPECT_FALSE(out->has_value()) << "lead " << i << " was not given";
+  }
+  auto counts = (*cs)->state_counts(c->id);
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->at("new"), 3);
+}
+
 TEST_P(CampaignStoreTest, HopperOrderCallbacksThenScoreThenOldest) {
   make_campaign(5, {std::nullopt, 0.2, 0.9, std::nullopt, 0.5});
   int64_t base = first_lead_id();

@@ -99,6 +99,20 @@ class PgCampaignStore final : public CampaignStore {
     return to_count(r->get());
   }
 
+  Result<int64_t> enroll_leads(int64_t campaign_id, std::span<const int64_t> lead_ids, Instant now) override {
+    // One statement (one transaction) with the ids as an array literal.
+    std::string ids = "{";
+    for (size_t i = 0; i < lead_ids.size(); ++i) ids += (i ? "," : "") + std::to_string(lead_ids[i]);
+    ids += "}";
+    auto r = run(
+        "INSERT INTO campaign_leads (campaign_id, lead_id, state, next_call_at, score) "
+        "SELECT $1, l.id, 'new', to_timestamp($3), l.score FROM leads l WHERE l.id = ANY($2::bigint[]) "
+        "ON CONFLICT (campaign_id, lead_id) DO NOTHING",
+        Params().add(campaign_id).add_text(ids).add_time(now), "enroll leads");
+    if (!r) return r.error();
+    return to_count(r->get());
+  }
+
   Result<std::vector<CampaignLead>> lease(int64_t campaign_id, const std::string& owner, int max, Instant now,
                                           Duration lease_for) override {
     if (owner.empty() || max <= 0) return make_error("invalid_argument", "lease: needs an owner and max > 0");

@@ -22,6 +22,7 @@ class Stmt {
   Stmt& operator=(const Stmt&) = delete;
   ~Stmt() { sqlite3_finalize(s_); }
   int step() { return sqlite3_step(s_); }
+  void reset() { sqlite3_reset(s_); }
   void bind(int i, int64_t v) { sqlite3_bind_int64(s_, i, v); }
   void bind_text(int i, const std::string& v) {
     if (v.empty()) sqlite3_bind_null(s_, i);
@@ -84,6 +85,20 @@ class SqliteCampaignStore final : public CampaignStore {
     st->bind_time(3, now);
     if (st->step() != SQLITE_DONE) return error("enroll a list");
     return static_cast<int64_t>(sqlite3_changes(h_));
+  }
+
+  Result<int64_t> enroll_leads(int64_t campaign_id, std::span<const int64_t> lead_ids, Instant now) override {
+    if (auto s = exec("BEGIN IMMEDIATE", "start an enrollment"); !s) return s.error();
+    auto added = enroll_in_transaction(campaign_id, lead_ids, now);
+    if (!added) {
+      (void)exec("ROLLBACK", "roll back an enrollment");
+      return added;
+    }
+    if (auto s = exec("COMMIT", "commit an enrollment"); !s) {
+      (void)exec("ROLLBACK", "roll back an enrollment");
+      return s.error();
+    }
+    return added;
   }
 
   Result<std::vector<CampaignLead>> lease(int64_t campaign_id, const std::string& owner, int max, Instant now,
@@ -305,6 +320,25 @@ class SqliteCampaignStore final : public CampaignStore {
   }
 
  private:
+  Result<int64_t> enroll_in_transaction(int64_t campaign_id, std::span<const int64_t> lead_ids, Instant now) {
+    auto st = prepare(
+        "INSERT INTO campaign_leads (campaign_id, lead_id, state, next_call_at, score) "
+        "SELECT ?1, l.id, 'new', ?3, l.score FROM leads l WHERE l.id = ?2 "
+        "ON CONFLICT (campaign_id, lead_id) DO NOTHING",
+        "enroll leads");
+    if (!st) return st.error();
+    int64_t added = 0;
+    for (int64_t id : lead_ids) {
+      st->bind(1, campaign_id);
+      st->bind(2, id);
+      st->bind_time(3, now);
+      if (st->step() != SQLITE_DONE) return error("enroll leads");
+      added += sqlite3_changes(h_);
+      st->reset();
+    }
+    return added;
+  }
+
   Result<int64_t> begin_in_transaction(const AttemptRow& a, const std::string& owner, Instant lease_until) {
     if (auto s = extend_lease(a.campaign_id, a.lead_id, owner, lease_until); !s) return s.error();
     AttemptRow row = a;
