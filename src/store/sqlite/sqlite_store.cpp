@@ -579,6 +579,53 @@ class SqliteStore final : public Store {
     return {};
   }
 
+  Result<int64_t> set_lead_scores(std::span<const LeadScore> scores) override {
+    const std::string op = "set lead scores";
+    if (auto s = check_lead_scores(scores, "SQLite " + db_->path()); !s) return s.error();
+    auto s = transact(op, false, [&]() -> Status {
+      {
+        auto st = db_->prepare("UPDATE leads SET score = ?2 WHERE id = ?1", op);
+        if (!st) return st.error();
+        for (const LeadScore& ls : scores) {
+          st->bind(1, ls.lead_id);
+          sqlite3_bind_double(st->get(), 2, ls.score);
+          if (st->step() != SQLITE_DONE) return db_->error(op);
+          st->reset();
+          if (sqlite3_changes(db_->h()) != 1)
+            return make_error("no_such_lead", "SQLite " + db_->path() + ": " + op + ": no lead " +
+                                                  std::to_string(ls.lead_id));
+        }
+      }
+      auto enrolled = db_->query_int("SELECT EXISTS (SELECT 1 FROM campaign_leads)", op);
+      if (!enrolled) return enrolled.error();
+      if (*enrolled == 0) return {};
+      // campaign_leads has no index by lead alone: one pass over it joined
+      // with the new scores (a temporary table keyed by lead) beats a
+      // lookup per lead.
+      if (auto r = db_->exec("CREATE TEMP TABLE IF NOT EXISTS telemark_lead_scores "
+                             "(lead_id INTEGER PRIMARY KEY, score REAL NOT NULL); "
+                             "DELETE FROM temp.telemark_lead_scores",
+                             op);
+          !r)
+        return r;
+      {
+        auto st = db_->prepare("INSERT INTO temp.telemark_lead_scores (lead_id, score) VALUES (?1, ?2)", op);
+        if (!st) return st.error();
+        for (const LeadScore& ls : scores) {
+          st->bind(1, ls.lead_id);
+          sqlite3_bind_double(st->get(), 2, ls.score);
+          if (st->step() != SQLITE_DONE) return db_->error(op);
+          st->reset();
+        }
+      }
+      return db_->exec("UPDATE campaign_leads SET score = t.score FROM temp.telemark_lead_scores t "
+                       "WHERE campaign_leads.lead_id = t.lead_id; DELETE FROM temp.telemark_lead_scores",
+                       op);
+    });
+    if (!s) return s.error();
+    return static_cast<int64_t>(scores.size());
+  }
+
   // --- registry provenance ---
 
   Result<RegistryLoad> record_registry_load(const RegistryLoad& load) override {
