@@ -8,7 +8,12 @@
 //
 // Agents' dispositions are drawn (deterministically from the seed) from
 // the campaign's disposition set by flag: success, do-not-call, callback,
-// a final refusal, or someone else answering.
+// a final refusal, or someone else answering. The chance of success
+// depends on the lead: the ground truth of sim/prospect.h over its profile
+// attributes (age, segment, channel, months_since_purchase, prior_orders),
+// calibrated so that the list's mean chance is success_share; leads
+// without a profile all get success_share. The other kinds keep their
+// shares of the remaining calls.
 //
 // Thread-safety: none; everything borrowed must outlive the call.
 #pragma once
@@ -33,7 +38,7 @@ struct CampaignDayOptions {
   Instant start{};
   std::string owner = "sim-node-1";  // the hopper's lease owner
   // Shares of connected calls by disposition kind (the rest: someone else
-  // answered, try again).
+  // answered, try again); success_share is the list's mean (see above).
   double success_share = 0.12;
   double dnc_share = 0.02;
   double callback_share = 0.08;
