@@ -280,9 +280,9 @@ class Store {
   // campaign_leads, which the hopper orders by (CampaignStore::lease).
   // Fails, changing nothing, with "no_such_lead" when an id is not a
   // stored lead, and "invalid_argument" when a score is not finite or an
-  // id is given twice. Returns the number of leads updated. SQLite: one
-  // prepared UPDATE per lead; PostgreSQL: binary COPY into a temporary
-  // table, then one UPDATE ... FROM per table.
+  // id is given twice. Returns the number of leads updated. The scores go
+  // to a temporary table (SQLite: prepared inserts; PostgreSQL: binary
+  // COPY), then one UPDATE ... FROM per table.
   virtual Result<int64_t> set_lead_scores(std::span<const LeadScore> scores) = 0;
 
   // --- registry provenance ---
