@@ -246,13 +246,23 @@ Result<LeadApplyReport> apply_to_leads(const Model& model, store::Store& store, 
       sum += s.score;
     }
     std::sort(sorted.begin(), sorted.end());
-    size_t k = std::min(options.top, scores.size());
-    report.top.assign(scores.begin(), scores.end());
+    // The best k with a heap whose top is the worst kept (no copy of all scores).
     auto better = [](const store::LeadScore& a, const store::LeadScore& b) {
       return a.score > b.score || (a.score == b.score && a.lead_id < b.lead_id);
     };
-    std::partial_sort(report.top.begin(), report.top.begin() + static_cast<ptrdiff_t>(k), report.top.end(), better);
-    report.top.resize(k);
+    if (options.top > 0) {
+      for (const auto& s : scores) {
+        if (report.top.size() < options.top) {
+          report.top.push_back(s);
+          std::push_heap(report.top.begin(), report.top.end(), better);
+        } else if (better(s, report.top.front())) {
+          std::pop_heap(report.top.begin(), report.top.end(), better);
+          report.top.back() = s;
+          std::push_heap(report.top.begin(), report.top.end(), better);
+        }
+      }
+      std::sort_heap(report.top.begin(), report.top.end(), better);
+    }
     report.mean = sum / static_cast<double>(sorted.size());
     for (int q = 0; q <= 10; ++q)
       report.quantiles.push_back(sorted[static_cast<size_t>(q * (sorted.size() - 1) / 10)]);

@@ -204,6 +204,9 @@ TEST_F(ScoreHistoryTest, TrainOnTheCampaignsHistoryThenScoreTheListForTheHopper)
   EXPECT_EQ(applied->rows, static_cast<uint64_t>(*count));
   ASSERT_EQ(applied->quantiles.size(), 11u);
   EXPECT_LT(applied->quantiles.front(), applied->quantiles.back());
+  ASSERT_EQ(applied->top.size(), 10u);
+  EXPECT_EQ(applied->top.front().score, applied->quantiles.back());
+  for (size_t i = 1; i < applied->top.size(); ++i) EXPECT_LE(applied->top[i].score, applied->top[i - 1].score);
   auto after = next("b");
   ASSERT_EQ(after.size(), 800u);
   auto uncalled = [](const std::vector<store::CampaignLead>& v) {
