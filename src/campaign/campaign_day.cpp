@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
 #include "dialer/dialer.h"
 #include "leads/segment.h"
 #include "sim/event_loop.h"
+#include "sim/prospect.h"
 #include "sim/world.h"
 #include "telephony/sim/sim_telephony.h"
 
@@ -30,7 +33,53 @@ std::string first_code(const LifecyclePolicy& p, uint8_t all, uint8_t none) {
   return {};
 }
 
-DispositionSource drawn_dispositions(const LifecyclePolicy& policy, const CampaignDayOptions& o) {
+// The chance of a success disposition per lead of the list, from the
+// ground truth of sim/prospect.h over the leads' profile attributes, with
+// the intercept calibrated so the list's mean is the success share.
+Result<std::shared_ptr<const std::unordered_map<int64_t, double>>> success_chances(store::Store& store,
+                                                                                 int64_t list_id,
+                                                                                 double share) {
+  auto lists = store.lists();
+  if (!lists) return lists.error();
+  store::LeadFilter filter;
+  for (const auto& l : *lists)
+    if (l.id == list_id) {
+      filter.tenant = l.tenant;
+      filter.list = l.name;
+    }
+  std::vector<int64_t> ids;
+  std::vector<double> log_odds;
+  if (filter.list) {
+    auto scanned = store.scan_leads(filter, [&](const store::Lead& lead) {
+      sim::Prospect p;
+      auto j = nlohmann::json::parse(lead.attributes_json, nullptr, false);
+      if (j.is_object()) {
+        auto text = [&](const char* key) -> std::string {
+          auto it = j.find(key);
+          if (it == j.end()) return {};
+          return it->is_string() ? it->get<std::string>() : it->is_null() ? std::string() : it->dump();
+        };
+        p.age = sim::profile_number(text("age"));
+        p.months_since_purchase = sim::profile_number(text("months_since_purchase"));
+        p.prior_orders = sim::profile_number(text("prior_orders"));
+        p.segment = text("segment");
+        p.channel = text("channel");
+      }
+      ids.push_back(lead.id);
+      log_odds.push_back(sim::prospect_log_odds(p));
+      return true;
+    });
+    if (!scanned) return scanned.error();
+  }
+  double b = sim::calibrate_intercept(log_odds, share);
+  auto out = std::make_shared<std::unordered_map<int64_t, double>>();
+  out->reserve(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) (*out)[ids[i]] = sim::logistic(b + log_odds[i]);
+  return std::shared_ptr<const std::unordered_map<int64_t, double>>(std::move(out));
+}
+
+DispositionSource drawn_dispositions(const LifecyclePolicy& policy, const CampaignDayOptions& o,
+                                     std::shared_ptr<const std::unordered_map<int64_t, double>> chances) {
   auto f = [](DispositionFlag x) { return static_cast<uint8_t>(x); };
   const uint8_t terminal = f(DispositionFlag::kSuccess) | f(DispositionFlag::kDoNotCall) |
                            f(DispositionFlag::kBadNumber) | f(DispositionFlag::kCallback);
@@ -46,6 +95,12 @@ DispositionSource drawn_dispositions(const LifecyclePolicy& policy, const Campai
   double s1 = o.success_share, s2 = s1 + o.dnc_share, s3 = s2 + o.callback_share, s4 = s3 + o.refusal_share;
   return [=](const dialer::AttemptResult& r) {
     double u = static_cast<double>(mix(seed ^ mix(r.attempt_id)) >> 11) * 0x1.0p-53;
+    // The lead's own chance of success; the other kinds keep their shares
+    // of the rest (with the mean chance, the draw is the flat one).
+    auto it = chances->find(r.lead.lead_id);
+    double p = it == chances->end() ? s1 : it->second;
+    if (u < p) u = u * s1 / p;
+    else u = s1 + (u - p) * (1 - s1) / (1 - p);
     const std::string* pick = &retry;
     if (u < s1) pick = &success;
     else if (u < s2) pick = &dnc;
@@ -120,8 +175,10 @@ Result<CampaignDayReport> run_campaign_day(store::Store& store, store::CampaignS
   LeadBook book;
   StoreHopper hopper(store, campaigns, resolver, book, campaign, options.owner);
   ComplianceGate gate(engine, book, campaign, std::move(dnc));
+  auto chances = success_chances(store, list_id, options.success_share);
+  if (!chances) return chances.error();
   StoreAttemptSink sink(store, campaigns, book, gate, campaign, options.owner,
-                        drawn_dispositions(campaign.policy, options));
+                        drawn_dispositions(campaign.policy, options, std::move(*chances)));
 
   dialer::DialerConfig config;
   config.campaign_id = campaign.id;

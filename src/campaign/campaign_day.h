@@ -8,11 +8,16 @@
 //
 // Agents' dispositions are drawn (deterministically from the seed) from
 // the campaign's disposition set by flag: success, do-not-call, callback,
-// a final refusal, or someone else answering. A callback belongs to the
-// agent who took the call (simulated agents keep their ids from day to
-// day), so the next day's run routes it to them (dialer.h: personal
-// callbacks); agents who log in late or are on a break are waited for or
-// given the callback back, as in production.
+// a final refusal, or someone else answering. The chance of success
+// depends on the lead: the ground truth of sim/prospect.h over its profile
+// attributes (age, segment, channel, months_since_purchase, prior_orders),
+// calibrated so that the list's mean chance is success_share; leads
+// without a profile all get success_share. The other kinds keep their
+// shares of the remaining calls. A callback belongs to the agent who took
+// the call (simulated agents keep their ids from day to day), so the next
+// day's run routes it to them (dialer.h: personal callbacks); agents who
+// log in late or are on a break are waited for or given the callback
+// back, as in production.
 //
 // Thread-safety: none; everything borrowed must outlive the call.
 #pragma once
@@ -37,7 +42,7 @@ struct CampaignDayOptions {
   Instant start{};
   std::string owner = "sim-node-1";  // the hopper's lease owner
   // Shares of connected calls by disposition kind (the rest: someone else
-  // answered, try again).
+  // answered, try again); success_share is the list's mean (see above).
   double success_share = 0.12;
   double dnc_share = 0.02;
   double callback_share = 0.08;

@@ -1,20 +1,27 @@
 // telemark score: train a lead-scoring model on an outcomes file, evaluate
 // it on a labelled file, apply it to a file of prospects.
 //
-// Store-backed forms (score apply --list, score train --campaign, segments)
-// come later on the same library calls: build a scoring::Table from stored
-// leads and call train_model() / Model::predict().
+// Store-backed forms: score apply --list scores a stored list and writes
+// the scores to the store (scoring::apply_to_leads); score train
+// --campaign learns from a campaign's own call history.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <set>
 #include <nlohmann/json.hpp>
 
+#include "campaign/definition.h"
+#include "campaign/lifecycle.h"
 #include "cli/command.h"
+#include "cli/common.h"
 #include "scoring/apply.h"
+#include "scoring/lead_table.h"
 #include "scoring/model.h"
 #include "scoring/report.h"
 #include "scoring/train.h"
+#include "store/campaign_store.h"
 
 namespace telemark::cli {
 namespace {
@@ -56,13 +63,15 @@ Model load_model(const std::string& path) {
   return std::move(*m);
 }
 
-std::vector<std::string> issue_messages(const std::vector<ColumnEncodeIssue>& issues) {
+// `at`: what ColumnEncodeIssue::first_line counts ("line", or "lead" for
+// tables built from stored leads).
+std::vector<std::string> issue_messages(const std::vector<ColumnEncodeIssue>& issues, const char* at = "line") {
   std::vector<std::string> out;
   for (const auto& i : issues) {
     if (i.text_in_numeric_rows)
-      out.push_back(fmt::format("column '{}': {} row{} had text in a numeric column (first at line {}: '{}'); "
+      out.push_back(fmt::format("column '{}': {} row{} had text in a numeric column (first at {} {}: '{}'); "
                                 "scored as missing",
-                                i.column, i.text_in_numeric_rows, i.text_in_numeric_rows == 1 ? "" : "s",
+                                i.column, i.text_in_numeric_rows, i.text_in_numeric_rows == 1 ? "" : "s", at,
                                 i.first_line, i.first_value));
     if (i.unseen_rows) {
       std::string ex;
@@ -113,6 +122,7 @@ std::string describe(const ColumnSpec& c) {
 
 struct TrainArgs {
   std::string data, target, positive, id, model;
+  std::string campaign, tenant;
   std::vector<std::string> exclude;
   ReadArgs read;
   uint64_t seed = 1;
@@ -121,13 +131,11 @@ struct TrainArgs {
   bool json = false;
 };
 
-void run_train(const TrainArgs& a) {
-  Table table = load_table(a.data, a.read);
-  TrainOptions o;
-  o.target = a.target;
-  o.positive = a.positive;
-  o.exclude = a.exclude;
-  o.id_column = a.id;
+void print_train_report(const TrainArgs& a, const TrainOptions& o, const TrainResult& result, const std::string& source,
+                        std::vector<std::string> warnings, nlohmann::json extra);
+
+void train_and_report(const TrainArgs& a, const Table& table, TrainOptions o, const std::string& source,
+                      std::vector<std::string> warnings, nlohmann::json extra) {
   o.seed = a.seed;
   o.folds = a.folds;
   o.booster.nthread = a.threads;
@@ -135,9 +143,23 @@ void run_train(const TrainArgs& a) {
   auto r = train_model(table, o);
   if (!r.ok()) throw CliError(r.error().message, input_exit(r.error()));
   if (Status s = r->model.save(a.model); !s.ok()) throw CliError(s.error().message, kExitInput);
-  const TrainReport& rep = r->report;
-  const FeatureSpec& spec = r->model.spec();
-  std::vector<std::string> warnings;
+  print_train_report(a, o, *r, source, std::move(warnings), std::move(extra));
+}
+
+void run_train(const TrainArgs& a) {
+  Table table = load_table(a.data, a.read);
+  TrainOptions o;
+  o.target = a.target;
+  o.positive = a.positive;
+  o.exclude = a.exclude;
+  o.id_column = a.id;
+  train_and_report(a, table, std::move(o), a.data, {}, nlohmann::json::object());
+}
+
+void print_train_report(const TrainArgs& a, const TrainOptions& o, const TrainResult& result, const std::string& source,
+                        std::vector<std::string> warnings, nlohmann::json extra) {
+  const TrainReport& rep = result.report;
+  const FeatureSpec& spec = result.model.spec();
   for (const auto& w : rep.leakage) warnings.push_back(w.message);
   if (rep.unlabelled)
     warnings.push_back(fmt::format("{} row{} with an empty target were skipped", rep.unlabelled, rep.unlabelled == 1 ? "" : "s"));
@@ -145,6 +167,7 @@ void run_train(const TrainArgs& a) {
   if (a.json) {
     nlohmann::json j = rep.to_json(spec);
     j["model"] = a.model;
+    for (auto it = extra.begin(); it != extra.end(); ++it) j[it.key()] = it.value();
     if (!j.contains("auc")) j["auc"] = rep.validation_auc;
     j["auc_source"] = rep.cv.folds >= 2 ? "cross_validation" : "validation_split";
     std::printf("%s\n", j.dump().c_str());
@@ -152,9 +175,9 @@ void run_train(const TrainArgs& a) {
     return;
   }
   double rate = static_cast<double>(rep.positives) / static_cast<double>(rep.rows);
-  std::printf("Trained on %s: %llu rows, %llu positive (%.1f%%) for %s = %s\n", a.data.c_str(),
+  std::printf("Trained on %s: %llu rows, %llu positive (%.1f%%) for %s = %s\n", source.c_str(),
               static_cast<unsigned long long>(rep.rows), static_cast<unsigned long long>(rep.positives), rate * 100,
-              a.target.c_str(), o.positive.c_str());
+              o.target.c_str(), o.positive.c_str());
   std::printf("Columns: %zu used", spec.columns.size());
   if (!rep.excluded.empty()) {
     std::string ex;
@@ -181,6 +204,83 @@ void run_train(const TrainArgs& a) {
                   rep.column_importance[i].share * 100);
   std::printf("Model: %d trees, written to %s\n", rep.rounds, a.model.c_str());
   print_warnings(warnings);
+}
+
+// Lead columns never learned from in score train --campaign: identifiers
+// and contact details (they name a person, not a propensity).
+constexpr const char* kHistoryExcluded[] = {"list_id", "phone", "phone_raw", "extension", "first_name",
+                                             "last_name", "email",  "address"};
+
+void run_train_campaign(const TrainArgs& a, const GlobalOptions& global) {
+  if (!a.data.empty()) throw CliError("score train: give --data FILE or --campaign NAME, not both", kExitUsage);
+  if (!a.target.empty() || !a.positive.empty() || !a.id.empty())
+    throw CliError("score train --campaign: the label is the campaign's success disposition; "
+                   "--target, --positive and --id are for --data",
+                   kExitUsage);
+  auto store = open_store(global);
+  auto all = store->campaigns();
+  if (!all.ok()) throw CliError(all.error().message, kExitStore);
+  std::vector<store::CampaignRecord> found;
+  for (auto& c : *all)
+    if (c.name == a.campaign && (a.tenant.empty() || c.tenant == a.tenant)) found.push_back(std::move(c));
+  if (found.empty())
+    throw CliError("--campaign: no campaign \"" + a.campaign + "\"" + (a.tenant.empty() ? "" : " in tenant " + a.tenant) +
+                       " (store one with `telemark campaign apply FILE`)",
+                   kExitUsage);
+  if (found.size() > 1)
+    throw CliError("--campaign: several tenants have a campaign \"" + a.campaign + "\"; give --tenant", kExitUsage);
+  const store::CampaignRecord& record = found.front();
+  const std::string source = "campaign " + record.name;
+  auto def = campaign::parse_campaign_definition(record.definition, source);
+  if (!def) throw CliError(def.error().message, kExitInput);
+  auto policy = campaign::lifecycle_policy(*def);
+  if (!policy) throw CliError(policy.error().message, kExitInput);
+  std::set<std::string> success;
+  std::string success_list;
+  for (const auto& d : policy->dispositions)
+    if (d.has(campaign::DispositionFlag::kSuccess)) {
+      success.insert(d.code);
+      success_list += (success_list.empty() ? "" : ", ") + d.code;
+    }
+  if (success.empty())
+    throw CliError(source + ": no disposition is flagged success, so there is nothing to learn", kExitInput);
+  auto campaigns = store::CampaignStore::open(global.db);
+  if (!campaigns) throw CliError(campaigns.error().message, kExitStore);
+  auto history = campaign_history_table(*store, **campaigns, record.id, success, source);
+  if (!history) {
+    const std::string& c = history.error().code;
+    bool input = c == "no_attempts" || c == "no_contacts" || c == "bad_history_label" || c == "bad_attributes";
+    throw CliError(history.error().message, input ? kExitInput : kExitStore);
+  }
+  if (history->successes == 0 || history->successes == history->leads_connected)
+    throw CliError(fmt::format("{}: all {} leads that reached an agent {}: a model needs both outcomes (call more "
+                               "first)",
+                               source, history->leads_connected,
+                               history->successes == 0 ? "ended without a success" : "ended in a success"),
+                   kExitInput);
+  TrainOptions o;
+  o.target = std::string(kHistoryLabel);
+  o.positive = "yes";
+  o.id_column = "lead_id";
+  for (const char* c : kHistoryExcluded)
+    if (history->table.find(c)) o.exclude.emplace_back(c);
+  for (const auto& e : a.exclude) o.exclude.push_back(e);
+  if (!a.json) {
+    std::printf("History of %s: %llu calls to %llu leads; %llu reached an agent, %llu with a success (%s)\n",
+                source.c_str(), static_cast<unsigned long long>(history->attempts),
+                static_cast<unsigned long long>(history->leads_called),
+                static_cast<unsigned long long>(history->leads_connected),
+                static_cast<unsigned long long>(history->successes), success_list.c_str());
+    std::printf("Learning from the leads' fields and attributes only (nothing known only after calling)\n");
+  }
+  nlohmann::json extra{{"campaign", record.name},
+                       {"tenant", record.tenant},
+                       {"attempts", history->attempts},
+                       {"leads_called", history->leads_called},
+                       {"leads_connected", history->leads_connected},
+                       {"successes", history->successes},
+                       {"success_dispositions", std::vector<std::string>(success.begin(), success.end())}};
+  train_and_report(a, history->table, std::move(o), source, {}, std::move(extra));
 }
 
 struct EvalArgs {
@@ -247,12 +347,80 @@ void run_eval(const EvalArgs& a) {
 
 struct ApplyArgs {
   std::string model, input, output, score_column = "score";
+  std::string list, tenant = "default";
   ReadArgs read;
   int threads = 2;
   bool json = false;
 };
 
-void run_apply(const ApplyArgs& a) {
+void run_apply_list(const ApplyArgs& a, const GlobalOptions& global) {
+  Model model = load_model(a.model);
+  auto store = open_store(global);
+  auto found = store->find_list(a.tenant, a.list);
+  if (!found.ok()) throw CliError(found.error().message, kExitStore);
+  if (!found->has_value()) throw CliError("--list " + a.list + ": no such list for tenant " + a.tenant, kExitUsage);
+  LeadApplyOptions o;
+  o.source = "list " + a.tenant + "/" + a.list;
+  o.predict.nthread = a.threads;
+  store::LeadFilter filter;
+  filter.tenant = a.tenant;
+  filter.list = a.list;
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = apply_to_leads(model, *store, filter, o);
+  double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!r.ok()) {
+    const std::string& c = r.error().code;
+    throw CliError(r.error().message, c == "missing_columns" || c == "empty_list" || c == "bad_attributes"
+                                          ? kExitInput
+                                          : kExitStore);
+  }
+  auto warnings = issue_messages(r->issues, "lead");
+  if (a.json) {
+    nlohmann::json j{{"list", a.list},
+                     {"tenant", a.tenant},
+                     {"model", a.model},
+                     {"rows", r->rows},
+                     {"mean", r->mean},
+                     {"deciles", r->quantiles},
+                     {"seconds", {{"total", total}, {"read", r->read_seconds}, {"score", r->score_seconds},
+                                  {"write", r->write_seconds}}},
+                     {"warnings", warnings}};
+    nlohmann::json top = nlohmann::json::array();
+    for (const auto& t : r->top) top.push_back({{"lead_id", t.lead_id}, {"score", t.score}});
+    j["top"] = std::move(top);
+    std::printf("%s\n", j.dump().c_str());
+  } else {
+    std::printf("Scored %llu leads of list %s/%s with %s; scores stored (the hopper calls the highest first)\n",
+                static_cast<unsigned long long>(r->rows), a.tenant.c_str(), a.list.c_str(), a.model.c_str());
+    std::printf("Scores: mean %.4f; min %.4f, deciles", r->mean, r->quantiles.front());
+    for (size_t q = 1; q + 1 < r->quantiles.size(); ++q) std::printf(" %.4f", r->quantiles[q]);
+    std::printf(", max %.4f\n", r->quantiles.back());
+    double rate = total > 0 ? static_cast<double>(r->rows) / total : 0;
+    std::printf("Time: %.2f s (%.0f leads/s): reading %.2f s, scoring %.2f s, storing %.2f s\n", total, rate,
+                r->read_seconds, r->score_seconds, r->write_seconds);
+    std::printf("Best-scored leads (the hopper calls them first, after callbacks that are due):\n");
+    for (const auto& t : r->top) {
+      auto lead = store->get_lead(t.lead_id);
+      if (!lead.ok()) throw CliError(lead.error().message, kExitStore);
+      if (!lead->has_value()) continue;
+      const store::Lead& l = **lead;
+      std::string name = l.first_name + (l.first_name.empty() || l.last_name.empty() ? "" : " ") + l.last_name;
+      std::printf("  %.4f  lead %-8lld +%-15llu %-24s %s\n", t.score, static_cast<long long>(l.id),
+                  static_cast<unsigned long long>(l.phone), name.c_str(), l.attributes_json.c_str());
+    }
+  }
+  print_warnings(warnings);
+}
+
+void run_apply(const ApplyArgs& a, const GlobalOptions& global) {
+  if (!a.list.empty()) {
+    if (!a.input.empty() || !a.output.empty())
+      throw CliError("score apply: give --list, or --input and --output, not both", kExitUsage);
+    return run_apply_list(a, global);
+  }
+  if (a.input.empty() || a.output.empty())
+    throw CliError("score apply: give --list L (score a stored list), or --input FILE.csv and --output FILE.csv",
+                   kExitUsage);
   Model model = load_model(a.model);
   ApplyOptions o;
   o.input = a.input;
@@ -276,15 +444,20 @@ void run_apply(const ApplyArgs& a) {
   print_warnings(warnings);
 }
 
-const CommandRegistration reg(60, [](CLI::App& app, GlobalOptions&) {
+const CommandRegistration reg(60, [](CLI::App& app, GlobalOptions& global) {
   auto* score = app.add_subcommand("score", "Lead scoring: learn from past outcomes which prospects are likely to say yes");
   score->require_subcommand(1);
 
   auto ta = std::make_shared<TrainArgs>();
-  auto* train = score->add_subcommand("train", "Train a model on an outcomes CSV file (XGBoost, cross-validated)");
-  train->add_option("--data", ta->data, "Outcomes CSV file (',', ';' or tab separated)")->required();
-  train->add_option("--target", ta->target, "Column holding the outcome")->required();
-  train->add_option("--positive", ta->positive, "The outcome's value that counts as a success (e.g. yes)")->required();
+  auto* train = score->add_subcommand(
+      "train", "Train a model on an outcomes CSV file or a campaign's own call history (XGBoost, cross-validated)");
+  train->add_option("--data", ta->data, "Outcomes CSV file (',', ';' or tab separated)");
+  train->add_option("--campaign", ta->campaign,
+                    "Learn from this campaign's history instead: leads that reached an agent, labelled by its "
+                    "success dispositions");
+  train->add_option("--tenant", ta->tenant, "Tenant of the campaign (when several have one by that name)");
+  train->add_option("--target", ta->target, "Column holding the outcome (with --data)");
+  train->add_option("--positive", ta->positive, "The outcome's value that counts as a success, e.g. yes (with --data)");
   train->add_option("--exclude", ta->exclude, "Columns not to learn from (comma-separated or repeated), e.g. the call duration")
       ->delimiter(',');
   train->add_option("--id", ta->id, "Identifier column (not learned from)");
@@ -294,7 +467,12 @@ const CommandRegistration reg(60, [](CLI::App& app, GlobalOptions&) {
   train->add_option("--folds", ta->folds, "Cross-validation folds (0: none)")->capture_default_str();
   train->add_option("--threads", ta->threads, "Threads for XGBoost")->capture_default_str()->check(CLI::Range(1, 256));
   train->add_flag("--json", ta->json, "Print a machine-readable summary");
-  train->callback([ta] { run_train(*ta); });
+  train->callback([ta, &global] {
+    if (!ta->campaign.empty()) return run_train_campaign(*ta, global);
+    if (ta->data.empty() || ta->target.empty() || ta->positive.empty())
+      throw CliError("score train: give --data FILE --target COLUMN --positive VALUE, or --campaign NAME", kExitUsage);
+    run_train(*ta);
+  });
 
   auto ea = std::make_shared<EvalArgs>();
   auto* eval = score->add_subcommand("eval", "Evaluate a model on a labelled CSV file: AUC, gain table, calibration");
@@ -309,15 +487,18 @@ const CommandRegistration reg(60, [](CLI::App& app, GlobalOptions&) {
   eval->callback([ea] { run_eval(*ea); });
 
   auto aa = std::make_shared<ApplyArgs>();
-  auto* apply = score->add_subcommand("apply", "Score a CSV file of prospects: writes its rows plus a score column");
+  auto* apply = score->add_subcommand(
+      "apply", "Score a stored list (scores stored on the leads) or a CSV file of prospects (rows plus a score column)");
   apply->add_option("--model", aa->model, "Model file")->required();
-  apply->add_option("--input", aa->input, "CSV file to score")->required();
-  apply->add_option("--output", aa->output, "CSV file to write (the input's rows and a score column)")->required();
+  apply->add_option("--list", aa->list, "Stored list to score; the hopper then calls its best-scored leads first");
+  apply->add_option("--tenant", aa->tenant, "Tenant of the list")->capture_default_str();
+  apply->add_option("--input", aa->input, "CSV file to score");
+  apply->add_option("--output", aa->output, "CSV file to write (the input's rows and a score column)");
   apply->add_option("--score-column", aa->score_column, "Name of the score column")->capture_default_str();
   add_read_options(apply, aa->read);
   apply->add_option("--threads", aa->threads, "Threads for scoring")->capture_default_str()->check(CLI::Range(1, 256));
   apply->add_flag("--json", aa->json, "Print a machine-readable summary");
-  apply->callback([aa] { run_apply(*aa); });
+  apply->callback([aa, &global] { run_apply(*aa, global); });
 });
 
 }  // namespace

@@ -194,6 +194,29 @@ std::string iso_date(Gen& g, int min_year, int max_year) {
   return buf;
 }
 
+// The prospect profile columns (see generator.h): segment first, since
+// purchase history and age depend on it.
+void append_profile(Gen& g, std::string& row, char d) {
+  static constexpr const char* kSegments[] = {"consumer", "consumer", "consumer", "family", "family",
+                                              "business", "business", "premium", "student"};
+  static constexpr const char* kChannels[] = {"web", "web", "web", "referral", "event", "cold list", "cold list"};
+  std::string segment = g.u(20) == 0 ? "" : g.pick(kSegments);
+  int age = segment == "student" ? 18 + static_cast<int>(g.u(10)) : 25 + static_cast<int>(g.u(50));
+  double buy = segment == "premium" ? 0.8 : segment == "business" ? 0.6 : segment == "student" ? 0.2 : 0.45;
+  int orders = 0;
+  while (orders < 12 && g.real() < buy) ++orders;
+  row.push_back(d);
+  if (g.u(7) != 0) row += std::to_string(age);
+  row.push_back(d);
+  row += segment;
+  row.push_back(d);
+  row += g.pick(kChannels);
+  row.push_back(d);
+  if (orders > 0) row += std::to_string(g.u(orders > 3 ? 12 : 36));  // months since the last purchase
+  row.push_back(d);
+  row += std::to_string(orders);
+}
+
 }  // namespace
 
 Result<GeneratorStats> generate_leads_csv(const std::string& path, const GeneratorOptions& opt) {
@@ -202,11 +225,13 @@ Result<GeneratorStats> generate_leads_csv(const std::string& path, const Generat
   std::vector<char> buffer(1 << 20);
   std::setvbuf(f, buffer.data(), _IOFBF, buffer.size());
   Gen g(opt.seed);
+  Gen profile(opt.seed * 0x9e3779b97f4a7c15ull + 0x70726f66ull);  // own stream: other columns unchanged
   GeneratorStats stats;
   const char d = opt.delimiter;
   std::string header = "Nome;Cognome;Telefono;Email;Indirizzo;Città;Provincia;CAP;Paese";
   if (opt.with_facts) header += ";consent_at;last_purchase_at;last_inquiry_at;contract_active";
   header += ";Note;Fonte";
+  if (opt.with_profile) header += ";age;segment;channel;months_since_purchase;prior_orders";
   for (char& c : header)
     if (c == ';') c = d;
   if (opt.latin1) header = to_latin1(header);
@@ -268,6 +293,7 @@ Result<GeneratorStats> generate_leads_csv(const std::string& path, const Generat
     }
     row.push_back(d);
     append_csv_field(row, g.u(2) ? "fiera 2025" : "web", d);
+    if (opt.with_profile) append_profile(profile, row, d);
     row.append(opt.ragged && g.u(10) == 0 ? ";;\r\n" : "\r\n");  // trailing empty columns, as spreadsheets write
     if (d != ';' && row.size() >= 4 && row.compare(row.size() - 4, 2, ";;") == 0)
       row.replace(row.size() - 4, 2, std::string(2, d));

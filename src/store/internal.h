@@ -81,6 +81,9 @@ std::vector<std::string> split_list(std::string_view joined);
 Status check_registry_load(const RegistryLoad& load, const std::string& where);
 Status check_receipt(const DecisionReceipt& r, size_t index, const std::string& where);
 
+// Finite scores, no id twice ("invalid_argument" starting with `where`).
+Status check_lead_scores(std::span<const LeadScore> scores, const std::string& where);
+
 // "+12125550123" for messages.
 std::string plus_phone(uint64_t phone);
 

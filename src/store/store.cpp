@@ -1,5 +1,8 @@
 #include "store/store.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "base/time.h"
 #include "store/internal.h"
 
@@ -161,6 +164,26 @@ std::string one_line(std::string_view text) {
     out += c;
   }
   return out;
+}
+
+Status check_lead_scores(std::span<const LeadScore> scores, const std::string& where) {
+  bool ascending = true;
+  for (size_t i = 0; i < scores.size(); ++i) {
+    if (!std::isfinite(scores[i].score))
+      return make_error("invalid_argument", where + ": set lead scores: lead " +
+                                                std::to_string(scores[i].lead_id) + ": the score is not a number");
+    if (i > 0 && scores[i].lead_id <= scores[i - 1].lead_id) ascending = false;
+  }
+  if (ascending) return {};  // the usual case (scores in scan order): no copy needed
+  std::vector<int64_t> ids;
+  ids.reserve(scores.size());
+  for (const auto& s : scores) ids.push_back(s.lead_id);
+  std::sort(ids.begin(), ids.end());
+  auto dup = std::adjacent_find(ids.begin(), ids.end());
+  if (dup != ids.end())
+    return make_error("invalid_argument",
+                      where + ": set lead scores: lead " + std::to_string(*dup) + " is given twice");
+  return {};
 }
 
 }  // namespace internal

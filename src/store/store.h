@@ -32,7 +32,8 @@
 // database and the operation; stable codes: "store_open_failed" (SQLite
 // path), "store_connect_failed" (PostgreSQL), "schema_too_new",
 // "no_such_list", "duplicate_lead", "invalid_lead", "invalid_argument",
-// "import_in_progress", "import_closed", "not_on_list", "store_error"
+// "import_in_progress", "import_closed", "not_on_list", "no_such_lead",
+// "store_error"
 // (anything else).
 #pragma once
 
@@ -83,6 +84,12 @@ struct Lead {
   std::optional<double> score;
   uint64_t source_line = 0;  // line in the imported file
   int64_t import_id = 0;
+};
+
+// A lead's new score (Store::set_lead_scores).
+struct LeadScore {
+  int64_t lead_id = 0;
+  double score = 0;
 };
 
 struct ImportRun {
@@ -276,6 +283,16 @@ class Store {
   // long scan may appear; the sink must not call this Store.
   virtual Status scan_leads(const LeadFilter& filter,
                             const std::function<bool(const Lead&)>& sink) = 0;
+
+  // Stores lead scores (score apply --list), all or none, in one
+  // transaction: leads.score, and the score of the lead's rows in
+  // campaign_leads, which the hopper orders by (CampaignStore::lease).
+  // Fails, changing nothing, with "no_such_lead" when an id is not a
+  // stored lead, and "invalid_argument" when a score is not finite or an
+  // id is given twice. Returns the number of leads updated. The scores go
+  // to a temporary table (SQLite: prepared inserts; PostgreSQL: binary
+  // COPY), then one UPDATE ... FROM per table.
+  virtual Result<int64_t> set_lead_scores(std::span<const LeadScore> scores) = 0;
 
   // --- registry provenance ---
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "store/campaign_store.h"
@@ -298,6 +299,100 @@ TEST_P(CampaignStoreTest, RecentAttemptsOfLeasedLeads) {
 
 // Two dialer processes lease from the same campaign at once: every lead is
 // handed out exactly once.
+TEST_P(CampaignStoreTest, SetLeadScoresStoresThemAndReordersTheHopper) {
+  make_campaign(4, {0.9, 0.1, std::nullopt, 0.5});
+  int64_t base = first_lead_id();
+  // Reverse the order: lead 2 (no score before) first, lead 0 last.
+  std::vector<LeadScore> scores{{base + 0, 0.05}, {base + 1, 0.6}, {base + 2, 0.8}, {base + 3, 0.3}};
+  auto n = store_->set_lead_scores(scores);
+  ASSERT_OK(n);
+  EXPECT_EQ(*n, 4);
+  for (const auto& s : scores) {
+    auto lead = store_->get_lead(s.lead_id);
+    ASSERT_OK(lead);
+    ASSERT_TRUE(lead->has_value());
+    EXPECT_EQ((*lead)->score, s.score);
+    auto enrolled = cs_->get(campaign_, s.lead_id);
+    ASSERT_OK(enrolled);
+    ASSERT_TRUE(enrolled->has_value());
+    EXPECT_EQ((*enrolled)->score, s.score);
+  }
+  auto scanned = scan(LeadFilter{});
+  ASSERT_EQ(scanned.size(), 4u);
+  EXPECT_EQ(scanned[2].score, 0.8);
+  EXPECT_EQ(lease_ids("node-a", 10, clock_.now()), (std::vector<int64_t>{base + 2, base + 1, base + 3, base + 0}));
+}
+
+TEST_P(CampaignStoreTest, SetLeadScoresTouchesOnlyTheGivenLeads) {
+  make_campaign(3, {0.4, 0.5, 0.6});
+  int64_t base = first_lead_id();
+  std::vector<LeadScore> scores{{base + 1, 0.99}};
+  ASSERT_OK(store_->set_lead_scores(scores));
+  auto other = store_->get_lead(base + 2);
+  ASSERT_OK(other);
+  EXPECT_EQ((*other)->score, 0.6);
+  auto enrolled = cs_->get(campaign_, base + 0);
+  ASSERT_OK(enrolled);
+  EXPECT_EQ((*enrolled)->score, 0.4);
+  EXPECT_EQ(lease_ids("node-a", 10, clock_.now()), (std::vector<int64_t>{base + 1, base + 2, base + 0}));
+  ASSERT_OK(store_->set_lead_scores({}));
+}
+
+TEST_P(CampaignStoreTest, AFailedSetLeadScoresChangesNothing) {
+  make_campaign(3, {0.4, 0.5, 0.6});
+  int64_t base = first_lead_id();
+  const double before[] = {0.4, 0.5, 0.6};
+  auto unchanged = [&] {
+    for (int i = 0; i < 3; ++i) {
+      auto lead = store_->get_lead(base + i);
+      ASSERT_OK(lead);
+      EXPECT_EQ((*lead)->score, before[i]);
+      auto enrolled = cs_->get(campaign_, base + i);
+      ASSERT_OK(enrolled);
+      EXPECT_EQ((*enrolled)->score, before[i]);
+    }
+  };
+  // An unknown lead last: the updates before it are rolled back.
+  std::vector<LeadScore> unknown{{base + 0, 0.9}, {base + 1, 0.9}, {base + 999, 0.9}};
+  auto r = store_->set_lead_scores(unknown);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "no_such_lead");
+  EXPECT_NE(r.error().message.find(std::to_string(base + 999)), std::string::npos) << r.error().message;
+  unchanged();
+  std::vector<LeadScore> twice{{base + 1, 0.9}, {base + 0, 0.9}, {base + 1, 0.8}};
+  r = store_->set_lead_scores(twice);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "invalid_argument");
+  std::vector<LeadScore> not_a_number{{base + 0, 0.9}, {base + 1, std::nan("")}};
+  r = store_->set_lead_scores(not_a_number);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "invalid_argument");
+  unchanged();
+  // The store is usable afterwards.
+  std::vector<LeadScore> fine{{base + 0, 0.1}};
+  ASSERT_OK(store_->set_lead_scores(fine));
+}
+
+TEST_P(CampaignStoreTest, SetLeadScoresOnManyLeads) {
+  make_campaign(5000);
+  int64_t base = first_lead_id();
+  std::vector<LeadScore> scores;
+  for (int i = 0; i < 5000; ++i) scores.push_back({base + i, static_cast<double>(i % 97) / 97.0});
+  auto n = store_->set_lead_scores(scores);
+  ASSERT_OK(n);
+  EXPECT_EQ(*n, 5000);
+  size_t checked = 0;
+  for (const auto& l : scan(LeadFilter{})) {
+    EXPECT_EQ(l.score, static_cast<double>((l.id - base) % 97) / 97.0);
+    ++checked;
+  }
+  EXPECT_EQ(checked, 5000u);
+  auto top = cs_->lease(campaign_, "node-a", 3, clock_.now(), minutes(5));
+  ASSERT_OK(top);
+  ASSERT_EQ(top->size(), 3u);
+  for (const auto& c : *top) EXPECT_EQ(c.score, 96.0 / 97.0);
+}
+
 TEST_P(CampaignStoreTest, TwoProcessesLeaseWithoutOverlap) {
   constexpr int kLeads = 240;
   make_campaign(kLeads);

@@ -687,6 +687,75 @@ class PgStore final : public Store {
     return {};
   }
 
+  Result<int64_t> set_lead_scores(std::span<const LeadScore> scores) override {
+    const std::string op = "set lead scores";
+    if (auto s = check_lead_scores(scores, "PostgreSQL " + conn_->where()); !s) return s.error();
+    if (scores.empty()) return int64_t{0};
+    // One UPDATE ... FROM over the rows COPY put in a temporary table is
+    // far faster than a statement per lead (a round trip each).
+    auto s = transact(op, false, [&]() -> Status {
+      if (auto r = conn_->exec("CREATE TEMP TABLE telemark_lead_scores (lead_id BIGINT NOT NULL, "
+                               "score DOUBLE PRECISION NOT NULL) ON COMMIT DROP",
+                               op);
+          !r)
+        return r.error();
+      auto started = conn_->exec("COPY telemark_lead_scores (lead_id, score) FROM STDIN BINARY", op);
+      if (!started) return started.error();
+      PGconn* c = conn_->c();
+      CopyBuffer b;
+      b.bytes().reserve(kCopyChunkBytes + 64);
+      b.header();
+      bool sent = true;
+      for (const LeadScore& ls : scores) {
+        b.tuple(2);
+        b.i64(ls.lead_id);
+        b.f64(ls.score);
+        if (b.bytes().size() >= kCopyChunkBytes) {
+          sent = PQputCopyData(c, b.bytes().data(), static_cast<int>(b.bytes().size())) == 1;
+          if (!sent) break;
+          b.bytes().clear();
+        }
+      }
+      if (sent) {
+        b.trailer();
+        sent = PQputCopyData(c, b.bytes().data(), static_cast<int>(b.bytes().size())) == 1;
+      }
+      sent = PQputCopyEnd(c, sent ? nullptr : "telemark: send failed") == 1 && sent;
+      Status status = sent ? Status{} : Status(conn_->error(op));
+      while (PGresult* raw = PQgetResult(c)) {
+        PgResult r(raw);
+        if (status && PQresultStatus(r.get()) != PGRES_COMMAND_OK) status = conn_->error(op, r.get());
+      }
+      if (!status) return status;
+      // Statistics, so the planner hashes the new scores instead of
+      // guessing the temporary table's size.
+      if (auto r = conn_->exec("ANALYZE telemark_lead_scores", op); !r) return r.error();
+      auto updated = conn_->exec(
+          "UPDATE leads l SET score = t.score FROM telemark_lead_scores t WHERE l.id = t.lead_id", op);
+      if (!updated) return updated.error();
+      int64_t n = 0;
+      const char* tuples = PQcmdTuples(updated->get());
+      std::from_chars(tuples, tuples + std::strlen(tuples), n);
+      if (n != static_cast<int64_t>(scores.size())) {
+        auto missing = conn_->exec(
+            "SELECT t.lead_id FROM telemark_lead_scores t LEFT JOIN leads l ON l.id = t.lead_id "
+            "WHERE l.id IS NULL ORDER BY t.lead_id LIMIT 1",
+            op);
+        if (!missing) return missing.error();
+        std::string which = PQntuples(missing->get()) > 0 ? get_text(missing->get(), 0, 0) : "?";
+        return make_error("no_such_lead", "PostgreSQL " + conn_->where() + ": " + op + ": no lead " + which);
+      }
+      if (auto r = conn_->exec("UPDATE campaign_leads c SET score = t.score FROM telemark_lead_scores t "
+                               "WHERE c.lead_id = t.lead_id",
+                               op);
+          !r)
+        return r.error();
+      return {};
+    });
+    if (!s) return s.error();
+    return static_cast<int64_t>(scores.size());
+  }
+
   // --- registry provenance ---
 
   Result<RegistryLoad> record_registry_load(const RegistryLoad& load) override {

@@ -579,6 +579,52 @@ class SqliteStore final : public Store {
     return {};
   }
 
+  Result<int64_t> set_lead_scores(std::span<const LeadScore> scores) override {
+    const std::string op = "set lead scores";
+    if (auto s = check_lead_scores(scores, "SQLite " + db_->path()); !s) return s.error();
+    if (scores.empty()) return int64_t{0};
+    // The new scores go to a temporary table keyed by lead, then one
+    // UPDATE ... FROM per table: faster than an UPDATE per lead, and
+    // campaign_leads, which has no index by lead alone, is read once.
+    auto s = transact(op, false, [&]() -> Status {
+      if (auto r = db_->exec("CREATE TEMP TABLE IF NOT EXISTS telemark_lead_scores "
+                             "(lead_id INTEGER PRIMARY KEY, score REAL NOT NULL); "
+                             "DELETE FROM temp.telemark_lead_scores",
+                             op);
+          !r)
+        return r;
+      {
+        auto st = db_->prepare("INSERT INTO temp.telemark_lead_scores (lead_id, score) VALUES (?1, ?2)", op);
+        if (!st) return st.error();
+        for (const LeadScore& ls : scores) {
+          st->bind(1, ls.lead_id);
+          sqlite3_bind_double(st->get(), 2, ls.score);
+          if (st->step() != SQLITE_DONE) return db_->error(op);
+          st->reset();
+        }
+      }
+      if (auto r = db_->exec("UPDATE leads SET score = t.score FROM temp.telemark_lead_scores t "
+                             "WHERE leads.id = t.lead_id",
+                             op);
+          !r)
+        return r;
+      if (sqlite3_changes64(db_->h()) != static_cast<int64_t>(scores.size())) {
+        auto missing = db_->query_int(
+            "SELECT t.lead_id FROM temp.telemark_lead_scores t LEFT JOIN leads l ON l.id = t.lead_id "
+            "WHERE l.id IS NULL ORDER BY t.lead_id LIMIT 1",
+            op);
+        if (!missing) return missing.error();
+        return make_error("no_such_lead",
+                          "SQLite " + db_->path() + ": " + op + ": no lead " + std::to_string(*missing));
+      }
+      return db_->exec("UPDATE campaign_leads SET score = t.score FROM temp.telemark_lead_scores t "
+                       "WHERE campaign_leads.lead_id = t.lead_id; DELETE FROM temp.telemark_lead_scores",
+                       op);
+    });
+    if (!s) return s.error();
+    return static_cast<int64_t>(scores.size());
+  }
+
   // --- registry provenance ---
 
   Result<RegistryLoad> record_registry_load(const RegistryLoad& load) override {
