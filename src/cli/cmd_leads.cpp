@@ -13,21 +13,6 @@
 namespace telemark::cli {
 namespace {
 
-// Pads or cuts to `width` characters (UTF-8 code points, not bytes), so
-// accented names keep the table's columns straight.
-std::string cell(std::string_view s, size_t width) {
-  std::string out;
-  size_t chars = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    bool starts_char = (static_cast<unsigned char>(s[i]) & 0xC0) != 0x80;
-    if (starts_char && chars == width) break;
-    if (starts_char) ++chars;
-    out.push_back(s[i]);
-  }
-  out.append(width - chars, ' ');
-  return out;
-}
-
 void print_lead_row(const store::Lead& l) {
   std::printf("%-8lld %-16s %-20s %s %s %-3s %s %s\n", static_cast<long long>(l.id),
               ("+" + std::to_string(l.phone)).c_str(), l.number_type.c_str(), cell(l.first_name, 18).c_str(),

@@ -405,8 +405,8 @@ void run_apply_list(const ApplyArgs& a, const GlobalOptions& global) {
       if (!lead->has_value()) continue;
       const store::Lead& l = **lead;
       std::string name = l.first_name + (l.first_name.empty() || l.last_name.empty() ? "" : " ") + l.last_name;
-      std::printf("  %.4f  lead %-8lld +%-15llu %-24s %s\n", t.score, static_cast<long long>(l.id),
-                  static_cast<unsigned long long>(l.phone), name.c_str(), l.attributes_json.c_str());
+      std::printf("  %.4f  lead %-8lld +%-15llu %s %s\n", t.score, static_cast<long long>(l.id),
+                  static_cast<unsigned long long>(l.phone), cell(name, 24).c_str(), l.attributes_json.c_str());
     }
   }
   print_warnings(warnings);

@@ -47,4 +47,19 @@ const phone::NanpRegions& nanp_regions() {
   return *table;
 }
 
+// Pads or cuts to `width` characters (UTF-8 code points, not bytes), so
+// accented names keep the table's columns straight.
+std::string cell(std::string_view s, size_t width) {
+  std::string out;
+  size_t chars = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    bool starts_char = (static_cast<unsigned char>(s[i]) & 0xC0) != 0x80;
+    if (starts_char && chars == width) break;
+    if (starts_char) ++chars;
+    out.push_back(s[i]);
+  }
+  out.append(width - chars, ' ');
+  return out;
+}
+
 }  // namespace telemark::cli

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "cli/command.h"
 #include "store/store.h"
@@ -27,5 +28,9 @@ const phone::NanpRegions& nanp_regions();
 
 // The location without a password ("postgresql://user@host/db").
 std::string redact_location(const std::string& location);
+
+// Pads or cuts to `width` characters (UTF-8 code points, not bytes), so
+// accented names keep a table's columns straight.
+std::string cell(std::string_view s, size_t width);
 
 }  // namespace telemark::cli

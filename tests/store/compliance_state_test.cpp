@@ -474,6 +474,34 @@ TEST_P(StoreTest, ABadReceiptRecordsNoneOfTheBatch) {
   EXPECT_TRUE(all->empty());
 }
 
+// Buffered receipts (refusals, simulated calls) are committed like synced
+// ones: visible at once, in order, with the same checks; and the
+// connection's ordinary durability is back afterwards (a synced write
+// after them still succeeds).
+TEST_P(StoreTest, BufferedReceiptsAreCommittedAndChecked) {
+  ASSERT_OK(store_->migrate());
+  std::vector<DecisionReceipt> batch = {blocked_receipt(), blocked_receipt()};
+  batch[1].lead_id = 43;
+  auto ids = store_->record_receipts(batch, Durability::kBuffered);
+  ASSERT_OK(ids);
+  ASSERT_EQ(ids->size(), 2u);
+  DecisionReceipt bad = blocked_receipt();
+  bad.verdict = "perhaps";
+  auto refused = store_->record_receipts(std::vector<DecisionReceipt>{bad}, Durability::kBuffered);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, "invalid_argument");
+  ASSERT_OK(store_->record_receipts(std::vector<DecisionReceipt>{blocked_receipt()}, Durability::kSynced));
+  ReceiptFilter f;
+  f.lead_id = 43;
+  auto got = store_->receipts(f);
+  ASSERT_OK(got);
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ(got->front().id, (*ids)[1]);
+  auto all = store_->receipts({});
+  ASSERT_OK(all);
+  EXPECT_EQ(all->size(), 3u);
+}
+
 // --- migrations ---
 
 // A database created by a version-1 program gains the new tables and keeps
