@@ -22,6 +22,12 @@ int64_t window_seconds(AbandonmentWindow w) {
 }
 int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
+// Restored state is checked against bounds no real ledger reaches, so that
+// the arithmetic on it cannot overflow: bucket starts from 1970 through the
+// year 9999, and totals exact in a double (rate()).
+constexpr int64_t kLastSecond = 253402300799;  // 9999-12-31T23:59:59Z
+constexpr uint64_t kMaxTotal = uint64_t{1} << 53;
+
 Result<const date::time_zone*> find_zone(std::string_view name) {
   try {
     return date::locate_zone(std::string(name));
@@ -148,6 +154,7 @@ Result<AbandonmentLedger> AbandonmentLedger::restore(std::string_view text, std:
   struct Row {
     int64_t key;
     uint64_t answers, abandoned;
+    size_t line;
   };
   std::vector<Row> rows;
   bool header = false;
@@ -167,6 +174,7 @@ Result<AbandonmentLedger> AbandonmentLedger::restore(std::string_view text, std:
       if (sp > pos) f.push_back(line.substr(pos, sp - pos));
       pos = sp + 1;
     }
+    if (f.empty()) continue;  // only spaces: a blank line
     if (!header) {
       if (f.size() != 2 || f[0] != "telemark-abandonment-ledger")
         return fail(line_no, "not an abandonment ledger (expected 'telemark-abandonment-ledger 1')");
@@ -182,6 +190,7 @@ Result<AbandonmentLedger> AbandonmentLedger::restore(std::string_view text, std:
       zone = std::string(f[1]);
     } else if (f[0] == "bucket" && f.size() == 4) {
       Row r{};
+      r.line = line_no;
       auto num = [](std::string_view s, auto& out) {
         auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
         return ec == std::errc() && p == s.data() + s.size();
@@ -199,6 +208,16 @@ Result<AbandonmentLedger> AbandonmentLedger::restore(std::string_view text, std:
   if (!window) return fail(line_no, "missing 'window' line");
   auto ledger = create(*window, zone);
   if (!ledger) return fail(line_no, ledger.error().message);
+  const int64_t unit = *window == AbandonmentWindow::kCaCalendarMonth ? 86400 : bucket_seconds(*window);
+  uint64_t answers = 0, abandoned = 0;
+  for (const Row& r : rows) {
+    if (r.key < 0 || r.key > kLastSecond / unit)
+      return fail(r.line, "bucket " + std::to_string(r.key) + " is not between 1970 and 9999");
+    if (r.answers > kMaxTotal - answers || r.abandoned > kMaxTotal - abandoned)
+      return fail(r.line, "counts add up to more than 2^53");
+    answers += r.answers;
+    abandoned += r.abandoned;
+  }
   for (const Row& r : rows) {
     ledger->buckets_.push_back(Bucket{r.key, r.answers, r.abandoned});
     ledger->sum_answers_ += r.answers;

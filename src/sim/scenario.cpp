@@ -7,6 +7,7 @@
 #include <toml++/toml.h>
 
 #include "base/time.h"
+#include "dialer/abandonment.h"
 
 namespace telemark::sim {
 namespace {
@@ -97,6 +98,25 @@ class Reader {
 };
 
 double lerp(double a, double b, double f) { return a + (b - a) * f; }
+
+// The fields two drift steps set, side by side.
+struct DriftField {
+  const char* name;
+  bool mine;
+  bool theirs;
+};
+std::vector<DriftField> drift_fields(const DriftStep& a, const DriftStep& b) {
+  return {{"human", a.human.has_value(), b.human.has_value()},
+          {"machine", a.machine.has_value(), b.machine.has_value()},
+          {"busy", a.busy.has_value(), b.busy.has_value()},
+          {"failed", a.failed.has_value(), b.failed.has_value()},
+          {"ring_mean", a.ring_mean.has_value(), b.ring_mean.has_value()},
+          {"ring_sd", a.ring_sd.has_value(), b.ring_sd.has_value()},
+          {"talk_mean", a.talk_mean.has_value(), b.talk_mean.has_value()},
+          {"talk_sd", a.talk_sd.has_value(), b.talk_sd.has_value()},
+          {"wrap_mean", a.wrap_mean.has_value(), b.wrap_mean.has_value()},
+          {"wrap_sd", a.wrap_sd.has_value(), b.wrap_sd.has_value()}};
+}
 
 }  // namespace
 
@@ -202,8 +222,16 @@ Result<Scenario> parse_scenario(std::string_view toml_text, std::string_view sou
     if (auto e = r.number(*t, "dialer.", "message", s.message_s, 0, 600)) return *e;
     if (auto e = r.text(*t, "dialer.", "window", s.window)) return *e;
     if (auto e = r.text(*t, "dialer.", "time_zone", s.time_zone)) return *e;
+    auto window = dialer::parse_abandonment_window(s.window);
     if (s.window != "us" && s.window != "uk" && s.window != "ca")
       return r.error(t->get("window"), "dialer.window", "must be us, uk or ca");
+    // The zone the calendar-month ledger counts in; the run would otherwise
+    // fall back to the US window.
+    if (auto ledger = dialer::AbandonmentLedger::create(*window, s.time_zone); !ledger) {
+      std::string why = ledger.error().message;
+      if (size_t colon = why.find(": "); colon != std::string::npos) why.erase(0, colon + 2);
+      return r.error(t->get("time_zone"), "dialer.time_zone", why);
+    }
   }
   if (const toml::node* n = root.get("gate")) {
     const toml::table* t = n->as_table();
@@ -245,14 +273,33 @@ Result<Scenario> parse_scenario(std::string_view toml_text, std::string_view sou
       if (auto e = r.opt_number(*t, "drift.", "wrap_sd", d.wrap_sd, 0, 1e6)) return *e;
       if (!s.drift.empty() && d.at_s < s.drift.back().at_s)
         return r.error(&item, "drift", "steps must be in ascending order of at");
+      // Two ramps of one field at once would make it a curve (one lerp of
+      // another), which the check below could not bound by its ends.
+      for (const DriftStep& o : s.drift) {
+        if (o.at_s + o.ramp_s <= d.at_s) continue;
+        for (const auto& [name, mine, theirs] : drift_fields(d, o)) {
+          if (mine && theirs)
+            return r.error(&item, "drift", std::string("changes ") + name + " while the ramp of the step at " +
+                                               Reader::fmt(o.at_s) + " s is still running");
+        }
+      }
       s.drift.push_back(d);
     }
-    // Every moment of the run must still be a valid world.
+    // Every moment of the run must still be a valid world. Each share is a
+    // line between consecutive step starts and ends, so it is enough to look
+    // at those moments, both as the step takes effect and just before.
     for (const DriftStep& d : s.drift) {
-      WorldMoment m = s.at(d.at_s + d.ramp_s);
-      if (m.human + m.machine + m.busy + m.failed > 1.0 + 1e-9)
-        return r.error(n, "drift", "at " + Reader::fmt(d.at_s) +
-                                       " s human + machine + busy + failed would exceed 1");
+      for (double t : {d.at_s, d.at_s + d.ramp_s}) {
+        Scenario before = s;
+        before.drift.erase(std::find_if(before.drift.begin(), before.drift.end(),
+                                        [t](const DriftStep& o) { return o.at_s >= t; }),
+                           before.drift.end());
+        for (const WorldMoment& m : {s.at(t), before.at(t)}) {
+          if (m.human + m.machine + m.busy + m.failed > 1.0 + 1e-9)
+            return r.error(n, "drift", "at " + Reader::fmt(t) +
+                                           " s human + machine + busy + failed would exceed 1");
+        }
+      }
     }
   }
   return s;

@@ -115,10 +115,41 @@ TEST(AbandonmentLedger, DamagedStateIsRefusedNamingTheLine) {
            Bad{"telemark-abandonment-ledger 1\nwindow mars\n", "ledger.txt:2: unknown abandonment window"},
            Bad{"telemark-abandonment-ledger 1\nwindow ca\nzone Mars/Base\n", "Mars/Base"},
            Bad{"telemark-abandonment-ledger 1\nwindow us\nsurprise\n", "ledger.txt:3: unexpected line"},
+           // Keys and counts that overflowed totals() (fuzz/abandonment.cpp found a huge key).
+           Bad{"telemark-abandonment-ledger 1\nwindow us\nbucket 9223372036854775807 1 1\n",
+               "ledger.txt:3: bucket 9223372036854775807 is not between 1970 and 9999"},
+           Bad{"telemark-abandonment-ledger 1\nbucket -5 1 0\nwindow uk\n", "ledger.txt:2: bucket -5 is not"},
+           Bad{"telemark-abandonment-ledger 1\nwindow ca\nbucket 2932897 1 0\n", "ledger.txt:3: bucket 2932897"},
+           Bad{"telemark-abandonment-ledger 1\nwindow us\nbucket 1 0 18446744073709551615\n",
+               "ledger.txt:3: counts add up to more than 2^53"},
+           Bad{"telemark-abandonment-ledger 1\nwindow us\nbucket 1 9007199254740992 0\nbucket 2 1 0\n",
+               "ledger.txt:4: counts add up to more than 2^53"},
        }) {
     auto l = AbandonmentLedger::restore(b.text, "ledger.txt");
     ASSERT_FALSE(l.ok()) << b.text;
     EXPECT_EQ(l.error().code, "bad_ledger");
     EXPECT_NE(l.error().message.find(b.expect), std::string::npos) << l.error().message;
   }
+}
+
+// A line of spaces was read as a line with no fields, and its first field
+// read past the end (undefined behaviour under the fuzz target).
+TEST(AbandonmentLedger, LineOfSpacesIsBlank) {
+  auto l = AbandonmentLedger::restore("telemark-abandonment-ledger 1\n   \nwindow uk\n \r\nbucket 5 1 0\n",
+                                      "ledger.txt");
+  ASSERT_TRUE(l.ok()) << l.error().message;
+  EXPECT_EQ(l->window(), AbandonmentWindow::kUkRolling24Hours);
+  EXPECT_EQ(l->save(), "telemark-abandonment-ledger 1\nwindow uk_rolling_24h\nzone UTC\nbucket 5 1 0\n");
+}
+
+TEST(AbandonmentLedger, BucketsAtTheEdgesOfTheYearsAreKept) {
+  // 2932896 days after 1970-01-01 is 9999-12-31.
+  auto l = AbandonmentLedger::restore(
+      "telemark-abandonment-ledger 1\nwindow ca\nzone America/Toronto\nbucket 0 2 1\nbucket 2932896 3 1\n",
+      "ledger.txt");
+  ASSERT_TRUE(l.ok()) << l.error().message;
+  EXPECT_EQ(l->bucket_count(), 2u);
+  AbandonmentTotals t = l->totals(from_unix_seconds(253402300799));
+  EXPECT_EQ(t.live_answers, 3u);
+  EXPECT_EQ(t.abandoned, 1u);
 }

@@ -54,6 +54,38 @@ TEST(Scenario, RampsInterpolateAndLaterStepsAddUp) {
   EXPECT_DOUBLE_EQ(sc->at(5000).human, 0.20);
 }
 
+TEST(Scenario, RampsOfOneFieldMayFollowEachOther) {
+  auto sc = sim::parse_scenario(R"(
+[callees]
+human = 0.2
+[[drift]]
+at = 0.0
+ramp = 100.0
+human = 0.4
+[[drift]]
+at = 100.0
+ramp = 100.0
+human = 0.1
+talk_mean = 60.0
+[[drift]]
+at = 150.0
+ramp = 10.0
+talk_sd = 30.0
+)",
+                                "inline.toml");
+  ASSERT_TRUE(sc.ok()) << sc.error().message;
+  EXPECT_NEAR(sc->at(50).human, 0.30, 1e-12);
+  EXPECT_NEAR(sc->at(150).human, 0.25, 1e-12);
+  EXPECT_NEAR(sc->at(155).talk.sd, 60.0, 1e-9);
+  EXPECT_NEAR(sc->at(500).human, 0.10, 1e-12);
+}
+
+TEST(Scenario, CalendarMonthZoneIsAnIanaName) {
+  auto sc = sim::parse_scenario("[dialer]\nwindow = \"ca\"\ntime_zone = \"America/Toronto\"\n", "ca.toml");
+  ASSERT_TRUE(sc.ok()) << sc.error().message;
+  EXPECT_EQ(sc->time_zone, "America/Toronto");
+}
+
 TEST(Scenario, DefaultsNeedNoFile) {
   auto sc = sim::parse_scenario("", "empty.toml");
   ASSERT_TRUE(sc.ok()) << sc.error().message;
