@@ -10,9 +10,6 @@ namespace telemark::campaign {
 namespace {
 constexpr Duration kEmptyBackoff = std::chrono::seconds(30);
 constexpr Duration kDay = std::chrono::hours(24);
-// How far back a lead's attempts are read when it is leased: the longest
-// history rule (the UK's 72-hour lockout after an abandoned call).
-constexpr Duration kHistory = std::chrono::hours(96);
 // A dialed lead's lease covers its whole call, however long the talk.
 constexpr Duration kCallLease = std::chrono::hours(2);
 // A held personal callback's lease outlasts the dialer's hold by this much,
@@ -62,17 +59,13 @@ std::optional<dialer::DialLead> StoreHopper::next(Instant now) {
       empty_until_.reset();
       // The leads' call history as the store has it (every node's attempts,
       // and ours before a restart) for the engine's history rules.
-      auto recent = campaigns_.recent_attempts_of_leased(campaign_.id, owner_, now - kHistory);
+      auto recent = campaigns_.recent_attempts_of_leased(campaign_.id, owner_, now - kHistoryWindow);
       if (!recent) {
         error_ = recent.error();
         recent = std::vector<store::RecentAttempt>{};
       }
       std::unordered_map<int64_t, CallRecord> history;
-      for (const auto& a : *recent) {
-        CallRecord& c = history[a.lead_id];
-        if (a.started_at + kDay > now) c.attempts.push_back(a.started_at);
-        if (a.abandoned) c.last_abandoned_at = a.started_at;
-      }
+      for (const auto& a : *recent) add_attempt(history[a.lead_id], a.started_at, a.abandoned, now);
       for (store::CampaignLead& row : *leased) {
         if (book_.find(row.lead_id)) continue;  // still in a call of ours
         BookEntry e;
@@ -175,9 +168,7 @@ compliance::CallIntent ComplianceGate::intent_for(const BookEntry& e, Instant at
   }
   CallRecord& calls = book_.calls(e.row.lead_id);
   while (!calls.attempts.empty() && calls.attempts.front() + kDay <= at) calls.attempts.pop_front();
-  for (Instant t : calls.attempts)
-    if (t <= at && !intent.history.attempt_times.try_push_back(t)) ++intent.history.attempts_24h;
-  intent.history.last_abandoned_at = calls.last_abandoned_at;
+  fill_history(calls, at, intent.history);
   intent.at = at;
   return intent;
 }

@@ -52,6 +52,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "campaign/history.h"
 #include "campaign/lifecycle.h"
 #include "compliance/engine.h"
 #include "compliance/resolve.h"
@@ -73,12 +74,6 @@ struct BookEntry {
   compliance::LeadFacts facts;
   // The gate's last decision for this lead, in full, for the store.
   store::DecisionReceipt receipt;
-};
-
-// A lead's recent calls, for the engine's history rules.
-struct CallRecord {
-  std::deque<Instant> attempts;  // oldest first, the last 24 hours
-  std::optional<Instant> last_abandoned_at;
 };
 
 struct DialCampaign {

@@ -1,17 +1,22 @@
 // telemark check: one compliance decision, explained, for a number (with
 // facts given on the command line) or a stored lead, at a given instant,
 // for a stored campaign: the same Engine::decide the dialer calls before
-// every dial, fed from the registry snapshots and the internal list.
-// --record stores the decision receipt, as the dialer does before a call.
+// every dial, fed from the registry snapshots and the internal list; for a
+// stored lead, also from its calls in the campaign (campaign/history.h, as
+// the dialer's gate counts them). --record stores the decision receipt, as
+// the dialer does before a call.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "base/time.h"
+#include "campaign/history.h"
 #include "cli/common.h"
 #include "cli/compliance_context.h"
 #include "compliance/resolve.h"
 #include "phone/phone.h"
+#include "store/campaign_store.h"
 
 namespace telemark::cli {
 namespace {
@@ -75,6 +80,15 @@ void run(const CheckArgs& a, GlobalOptions& global, bool has_phone, bool has_lea
     in.lead.contract_ended_at = l.facts.contract_ended_at;
     (void)apply_fact(Fact::kRegion, l.region, in);
     (void)apply_fact(Fact::kPostalCode, l.postal_code, in);
+    // Its calls in this campaign before --at (a call at --at is the one
+    // being decided), read as the dialer's gate reads them when it leases.
+    auto attempts = open_campaign_store(global)->attempts(ctx.record.id, l.id);
+    if (!attempts.ok()) throw CliError(attempts.error().message, kExitStore);
+    campaign::CallRecord calls;
+    for (const store::AttemptRow& row : *attempts)
+      if (row.started_at >= at - campaign::kHistoryWindow && row.started_at < at)
+        campaign::add_attempt(calls, row.started_at, row.abandoned, at);
+    campaign::fill_history(calls, at, in.history);
   }
   // --fact also overrides a stored lead's facts (e.g. its call history).
   for (const auto& f : a.facts) {
@@ -85,6 +99,8 @@ void run(const CheckArgs& a, GlobalOptions& global, bool has_phone, bool has_lea
       for (size_t i = 0; i < kFactCount; ++i) names += (i ? ", " : "") + std::string(fact_name(static_cast<Fact>(i)));
       throw CliError("--fact " + f + ": expected KEY=VALUE with KEY one of " + names, kExitUsage);
     }
+    // A count given replaces the stored calls' count, not adds to it.
+    if (*fact == Fact::kAttempts24h) in.history.attempt_times.clear();
     if (!apply_fact(*fact, std::string_view(f).substr(eq + 1), in))
       throw CliError("--fact " + f + ": the value does not parse (" +
                          (*fact == Fact::kContractActive ? "expected true or false"
@@ -111,6 +127,11 @@ void run(const CheckArgs& a, GlobalOptions& global, bool has_phone, bool has_lea
 
   Decision d = engine.decide(in);
   Engine::Explanation ex = engine.explain(d);
+  // The history the decision used (times beyond those listed are counted).
+  const size_t calls_24h = in.history.attempt_times.size() + in.history.attempts_24h;
+  std::vector<std::string> call_times;
+  for (Instant t : in.history.attempt_times) call_times.push_back(format_iso8601(t));
+  std::sort(call_times.begin(), call_times.end());
 
   int64_t receipt_id = 0;
   if (a.record) {
@@ -153,7 +174,13 @@ void run(const CheckArgs& a, GlobalOptions& global, bool has_phone, bool has_lea
                         {"at", format_iso8601(at)},
                         {"rule_packs", ex.packs},
                         {"registries", regs},
-                        {"internal_dnc", in.internal_dnc}};
+                        {"internal_dnc", in.internal_dnc},
+                        {"history",
+                         {{"calls_24h", calls_24h},
+                          {"call_times", call_times},
+                          {"last_abandoned_at", in.history.last_abandoned_at
+                                                    ? nlohmann::json(format_iso8601(*in.history.last_abandoned_at))
+                                                    : nlohmann::json(nullptr)}}}};
     if (lead_id) j["lead_id"] = lead_id;
     if (a.record) j["receipt_id"] = receipt_id;
     std::printf("%s\n", j.dump().c_str());
@@ -177,6 +204,9 @@ void run(const CheckArgs& a, GlobalOptions& global, bool has_phone, bool has_lea
                 in.registries[e.id].member ? "listed" : "not listed", e.snapshot->id().c_str());
   }
   if (in.number.valid) std::printf("internal_list: %s\n", in.internal_dnc ? "listed" : "not listed");
+  std::printf("history: calls in the last 24 h: %zu%s; last abandoned: %s\n", calls_24h,
+              call_times.empty() ? "" : (" (" + join(call_times, " ") + ")").c_str(),
+              in.history.last_abandoned_at ? format_iso8601(*in.history.last_abandoned_at).c_str() : "none");
   if (a.record) std::printf("receipt: %lld\n", static_cast<long long>(receipt_id));
 }
 
@@ -185,11 +215,18 @@ const CommandRegistration reg(60, [](CLI::App& app, GlobalOptions& global) {
   auto* cmd = app.add_subcommand("check", "Decide one call: verdict, every reason, local times, next lawful time");
   cmd->add_option("--campaign", a->campaign, "Campaign name (see `telemark campaign list`)")->required();
   cmd->add_option("--tenant", a->tenant, "The campaign's tenant (needed when several have that campaign name)");
-  auto* phone_opt = cmd->add_option("--phone", a->phone, "The number to call");
-  auto* lead_opt = cmd->add_option("--lead", a->lead, "A stored lead, by id (its number and facts)");
+  auto* phone_opt = cmd->add_option(
+      "--phone", a->phone,
+      "The number to call, with facts and call history from --fact only (even when it is a stored lead's: use --lead "
+      "for its stored calls)");
+  auto* lead_opt = cmd->add_option(
+      "--lead", a->lead,
+      "A stored lead, by id: its number, facts and calls in the campaign (those before --at, as the dialer counts "
+      "them)");
   cmd->add_option("--fact", a->facts,
                   "KEY=VALUE (repeatable): consent_at, consent_revoked_at, last_purchase_at, last_inquiry_at, "
-                  "contract_active, contract_ended_at, region, postal_code, attempts_24h, last_abandoned_at");
+                  "contract_active, contract_ended_at, region, postal_code, attempts_24h, last_abandoned_at "
+                  "(with --lead, they replace the stored facts and calls)");
   cmd->add_option("--at", a->at, "When the call would be placed (ISO 8601, e.g. 2026-03-10T14:00:00Z)")->required();
   cmd->add_option("--region", a->region, "Country of a number without a country code (default: the campaign's, if one)");
   cmd->add_flag("--json", a->json, "Print {\"verdict\",\"reasons\",\"next_allowed_at\",\"local_times\",...}");

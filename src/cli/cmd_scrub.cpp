@@ -2,7 +2,8 @@
 // for a campaign at a given instant, and write the callable rows and the
 // rejected ones (with reasons and the next lawful time) to two CSV files,
 // with a summary by reason. The batch form of the decision the dialer
-// makes before every dial (scrub_pipeline.h).
+// makes before every dial (scrub_pipeline.h); a stored list's leads are
+// decided with their calls in the campaign, as the dialer counts them.
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include "cli/common.h"
 #include "cli/compliance_context.h"
 #include "cli/scrub_pipeline.h"
+#include "store/campaign_store.h"
 
 namespace telemark::cli {
 namespace {
@@ -90,7 +92,10 @@ void run(const ScrubArgs& a, GlobalOptions& global) {
     store::LeadFilter filter;
     filter.tenant = c.record.tenant;
     filter.list = a.list;
-    s = scrub_list(ctx, *store, filter, outs);
+    // The leads' calls in this campaign (the frequency caps, the lockout
+    // after an abandoned call).
+    auto campaigns = open_campaign_store(global);
+    s = scrub_list(ctx, *store, filter, outs, CallHistorySource{campaigns.get(), c.record.id});
     what = "list " + a.list;
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -110,6 +115,7 @@ void run(const ScrubArgs& a, GlobalOptions& global) {
                         {"seconds", secs},         {"rows_per_second", rate},
                         {"registries", regs},      {"internal_list", internal.size()},
                         {"callable_file", a.callable}, {"rejected_file", a.rejected}};
+    if (a.input.empty()) j["rows_with_history"] = s.rows_with_history;
     std::printf("%s\n", j.dump().c_str());
     return;
   }
@@ -135,6 +141,10 @@ void run(const ScrubArgs& a, GlobalOptions& global) {
                   e.name.c_str(), e.name.c_str());
   }
   std::printf("Internal do-not-call list: %llu numbers\n", static_cast<unsigned long long>(internal.size()));
+  if (a.input.empty())
+    std::printf("Call history: %llu leads decided with their calls in campaign %s before %s\n",
+                static_cast<unsigned long long>(s.rows_with_history), c.record.name.c_str(),
+                format_iso8601(at).c_str());
 }
 
 const CommandRegistration reg(70, [](CLI::App& app, GlobalOptions& global) {
@@ -142,8 +152,11 @@ const CommandRegistration reg(70, [](CLI::App& app, GlobalOptions& global) {
   auto* cmd = app.add_subcommand("scrub", "Decide every row of a list for a campaign: callable and rejected files, a summary by reason");
   cmd->add_option("--campaign", a->campaign, "Campaign name (see `telemark campaign list`)")->required();
   cmd->add_option("--tenant", a->tenant, "The campaign's tenant (needed when several have that campaign name)");
-  cmd->add_option("--list", a->list, "A stored list of the campaign's tenant");
-  cmd->add_option("--input", a->input, "A CSV file with a phone column (lead facts and lead_id columns are read too)");
+  cmd->add_option("--list", a->list,
+                  "A stored list of the campaign's tenant (each lead decided with its calls in the campaign)");
+  cmd->add_option("--input", a->input,
+                  "A CSV file with a phone column (lead facts, attempts_24h, last_abandoned_at and lead_id columns are "
+                  "read too; stored calls are not)");
   cmd->add_option("--at", a->at, "When the calls would be placed (ISO 8601)")->required();
   cmd->add_option("--callable", a->callable, "Output CSV of the callable rows")->required();
   cmd->add_option("--rejected", a->rejected, "Output CSV of the not_now and blocked rows")->required();

@@ -3,6 +3,7 @@
 #include "base/paths.h"
 #include "phone/phone.h"
 #include "phone/regions.h"
+#include "store/campaign_store.h"
 
 namespace telemark::cli {
 
@@ -22,6 +23,13 @@ std::unique_ptr<store::Store> open_store(const GlobalOptions& global) {
   if (auto s = (*store)->migrate(); !s.ok())
     throw CliError("--db " + redact_location(global.db) + ": " + s.error().message, kExitStore);
   return std::move(*store);
+}
+
+std::unique_ptr<store::CampaignStore> open_campaign_store(const GlobalOptions& global) {
+  auto campaigns = store::CampaignStore::open(global.db);
+  if (!campaigns.ok())
+    throw CliError("--db " + redact_location(global.db) + ": " + campaigns.error().message, kExitStore);
+  return std::move(*campaigns);
 }
 
 const phone::PhoneNormalizer& normalizer() {

@@ -10,6 +10,10 @@
 #include "cli/command.h"
 #include "store/store.h"
 
+namespace telemark::store {
+class CampaignStore;
+}
+
 namespace telemark::phone {
 class PhoneNormalizer;
 class TimeZoneTable;
@@ -21,6 +25,8 @@ namespace telemark::cli {
 // Opens --db and migrates it; throws CliError (kExitStore) with a message
 // naming the database on failure.
 std::unique_ptr<store::Store> open_store(const GlobalOptions& global);
+// The campaigns' dialing state on --db (open_store() has migrated it).
+std::unique_ptr<store::CampaignStore> open_campaign_store(const GlobalOptions& global);
 
 const phone::PhoneNormalizer& normalizer();
 const phone::TimeZoneTable& time_zones();

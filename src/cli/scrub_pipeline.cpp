@@ -13,8 +13,10 @@
 #include <thread>
 
 #include "base/time.h"
+#include "campaign/history.h"
 #include "compliance/resolve.h"
 #include "leads/fields.h"
+#include "store/campaign_store.h"
 
 namespace telemark::cli {
 namespace {
@@ -82,6 +84,7 @@ struct LeadRow {
   store::LeadFacts facts;
   RegionCode region = 0;
   std::array<char, 12> postal{};
+  int32_t history = -1;  // its call history: Batch::histories[history]; -1: none
 };
 
 struct Batch {
@@ -90,6 +93,7 @@ struct Batch {
   std::vector<InputRow> inputs;
   std::vector<FactValue> facts;  // of the input rows
   std::vector<LeadRow> leads;
+  std::vector<CallHistory> histories;  // of the lead rows that have one
   std::string callable, rejected;
   uint64_t verdicts[3] = {0, 0, 0};
   std::vector<uint64_t> reason_counts = std::vector<uint64_t>(kReasonSlots, 0);
@@ -114,6 +118,7 @@ struct Batch {
     inputs.clear();
     facts.clear();
     leads.clear();
+    histories.clear();
     callable.clear();
     rejected.clear();
     verdicts[0] = verdicts[1] = verdicts[2] = 0;
@@ -357,7 +362,7 @@ class Decider {
       } else {
         const LeadRow& l = b.leads[i];
         address = l.region;
-        plain = !(l.facts.consent_at || l.facts.consent_revoked_at || l.facts.last_purchase_at ||
+        plain = l.history < 0 && !(l.facts.consent_at || l.facts.consent_revoked_at || l.facts.last_purchase_at ||
                   l.facts.last_inquiry_at || l.facts.contract_active || l.facts.contract_ended_at);
       }
       if (plain) {
@@ -376,7 +381,7 @@ class Decider {
       if (input) {
         read_facts(b, b.inputs[i], facts, address);
       } else {
-        lead_facts(b.leads[i], facts, address);
+        lead_facts(b, b.leads[i], facts, address);
       }
       if (facts.bad >= 0) {
         emit_bad_fact(b, i, facts.bad);
@@ -437,7 +442,7 @@ class Decider {
     address = scratch_.lead.address_region;
   }
 
-  static void lead_facts(const LeadRow& l, RowFacts& facts, RegionCode& address) {
+  static void lead_facts(const Batch& b, const LeadRow& l, RowFacts& facts, RegionCode& address) {
     facts.lead.consent_at = l.facts.consent_at;
     facts.lead.consent_revoked_at = l.facts.consent_revoked_at;
     facts.lead.last_purchase_at = l.facts.last_purchase_at;
@@ -448,6 +453,10 @@ class Decider {
     facts.lead.postal_code = l.postal;
     facts.any = l.facts.consent_at || l.facts.consent_revoked_at || l.facts.last_purchase_at ||
                 l.facts.last_inquiry_at || l.facts.contract_active || l.facts.contract_ended_at;
+    if (l.history >= 0) {
+      facts.history = b.histories[static_cast<size_t>(l.history)];
+      facts.any = true;
+    }
     address = l.region;
   }
 
@@ -654,6 +663,7 @@ ScrubSummary run_pipeline(const ScrubContext& ctx, const ScrubOutputs& outs, con
       sum.not_now += b->verdicts[static_cast<size_t>(Verdict::kNotNow)];
       sum.blocked += b->verdicts[static_cast<size_t>(Verdict::kBlocked)];
       sum.decision_cache_hits += b->cache_hits;
+      sum.rows_with_history += b->histories.size();
       for (size_t s = 0; s < kReasonSlots; ++s) slots[s] += b->reason_counts[s];
       for (const auto& [r, n] : b->extra_reasons) sum.reasons[r] += n;
       pipe.give_back(b);
@@ -793,11 +803,83 @@ ScrubSummary scrub_csv(const ScrubContext& ctx, const CsvInput& input, const Scr
   return run_pipeline(ctx, outs, header, fact_columns, read);
 }
 
+namespace {
+
+// The campaign's leads whose calls before `at` can change a decision, in
+// lead order, with their histories packed (a CallHistory per lead would
+// cost ~150 bytes each).
+class CampaignCalls {
+ public:
+  // Streams the campaign's attempts of the history window before `at`.
+  static CampaignCalls read(const CallHistorySource& source, Instant at) {
+    CampaignCalls out;
+    if (!source.campaigns) return out;
+    int64_t lead = 0;
+    bool open = false;
+    campaign::CallRecord record;
+    CallHistory h;
+    auto flush = [&] {
+      if (!open) return;
+      campaign::fill_history(record, at, h);
+      if (campaign::has_history(h)) {
+        out.leads_.push_back({lead, static_cast<uint32_t>(out.times_.size()),
+                              static_cast<uint16_t>(h.attempt_times.size()), h.attempts_24h, h.last_abandoned_at});
+        out.times_.insert(out.times_.end(), h.attempt_times.begin(), h.attempt_times.end());
+      }
+      record.attempts.clear();
+      record.last_abandoned_at.reset();
+    };
+    auto s = source.campaigns->scan_recent_attempts(
+        source.campaign_id, at - campaign::kHistoryWindow, [&](const store::RecentAttempt& a) {
+          if (!open || a.lead_id != lead) {
+            flush();
+            lead = a.lead_id;
+            open = true;
+          }
+          // A call at `at` or later is not history for a call at `at`.
+          if (a.started_at < at) campaign::add_attempt(record, a.started_at, a.abandoned, at);
+          return true;
+        });
+    if (!s.ok()) throw CliError(s.error().message + " (no output was written)", kExitStore);
+    flush();
+    return out;
+  }
+
+  // The history of `lead_id` into `h`; leads must be asked in increasing
+  // id order (the lead scan's).
+  bool next(int64_t lead_id, CallHistory& h) {
+    while (cursor_ < leads_.size() && leads_[cursor_].lead_id < lead_id) ++cursor_;
+    if (cursor_ == leads_.size() || leads_[cursor_].lead_id != lead_id) return false;
+    const Entry& e = leads_[cursor_];
+    h = CallHistory{};
+    for (uint32_t k = 0; k < e.count; ++k) h.attempt_times.push_back(times_[e.first + k]);
+    h.attempts_24h = e.overflow;
+    h.last_abandoned_at = e.last_abandoned_at;
+    return true;
+  }
+
+ private:
+  struct Entry {
+    int64_t lead_id = 0;
+    uint32_t first = 0;
+    uint16_t count = 0;
+    uint16_t overflow = 0;
+    std::optional<Instant> last_abandoned_at;
+  };
+  std::vector<Entry> leads_;
+  std::vector<Instant> times_;
+  size_t cursor_ = 0;
+};
+
+}  // namespace
+
 ScrubSummary scrub_list(const ScrubContext& ctx, store::Store& store, const store::LeadFilter& filter,
-                        const ScrubOutputs& outs) {
+                        const ScrubOutputs& outs, const CallHistorySource& history) {
   std::array<std::string, kFactCount> fact_columns;
   for (size_t f = 0; f < kFactCount; ++f) fact_columns[f] = std::string(fact_name(static_cast<Fact>(f)));
   auto read = [&](Pipeline& pipe) {
+    CampaignCalls calls = CampaignCalls::read(history, ctx.at);
+    CallHistory h;
     Batch* b = pipe.acquire();
     if (!b) return;
     bool stopped = false;
@@ -810,6 +892,10 @@ ScrubSummary scrub_list(const ScrubContext& ctx, store::Store& store, const stor
       r.facts = l.facts;
       r.region = address_region(l.region);
       std::copy_n(l.postal_code.data(), std::min(l.postal_code.size(), r.postal.size() - 1), r.postal.data());
+      if (calls.next(l.id, h)) {
+        r.history = static_cast<int32_t>(b->histories.size());
+        b->histories.push_back(h);
+      }
       b->leads.push_back(r);
       if (b->leads.size() >= ctx.batch_rows) {
         pipe.submit(b);

@@ -11,7 +11,17 @@
 // engine is pure, and such a row's decision depends only on the number's
 // country, type, area code, candidate zones, registry and internal-list
 // membership and the address region, so each worker memoizes the formatted
-// decision by those (bench/scrub.sh: most rows of a real list hit).
+// decision by those (bench/scrub.sh: most rows of a real list hit). A row
+// with facts or history is decided on its own.
+//
+// A stored list's leads get their call history in the campaign (the
+// attempts before `at`, counted as the dialer's gate counts them,
+// campaign/history.h): before the lead scan, the reader streams the
+// campaign's recent attempts (CampaignStore::scan_recent_attempts, in lead
+// order) into a compact index of the leads whose calls can change a
+// decision (memory: those leads and their calls of the last 24 hours),
+// then attaches each one's history to its row as the scan, in lead order
+// too, passes it.
 //
 // A fact column whose value does not parse blocks its row with reason
 // "bad_fact:COLUMN" (fail closed: a revocation or an abandoned call that
@@ -34,6 +44,10 @@
 #include "phone/phone.h"
 #include "phone/regions.h"
 #include "store/store.h"
+
+namespace telemark::store {
+class CampaignStore;
+}
 
 namespace telemark::cli {
 
@@ -61,6 +75,13 @@ struct ScrubSummary {
   uint64_t callable = 0, not_now = 0, blocked = 0;
   std::map<std::string, uint64_t> reasons;  // a row counts once under each of its reasons
   uint64_t decision_cache_hits = 0;
+  uint64_t rows_with_history = 0;  // stored leads decided with calls of theirs in the campaign
+};
+
+// Where scrub_list reads the campaign's calls (no store: no history).
+struct CallHistorySource {
+  store::CampaignStore* campaigns = nullptr;
+  int64_t campaign_id = 0;
 };
 
 struct CsvInput {
@@ -72,6 +93,6 @@ struct CsvInput {
 // Throws CliError naming the file, line or setting.
 ScrubSummary scrub_csv(const ScrubContext& ctx, const CsvInput& input, const ScrubOutputs& out);
 ScrubSummary scrub_list(const ScrubContext& ctx, store::Store& store, const store::LeadFilter& filter,
-                        const ScrubOutputs& out);
+                        const ScrubOutputs& out, const CallHistorySource& history = {});
 
 }  // namespace telemark::cli

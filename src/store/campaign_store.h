@@ -27,6 +27,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -126,6 +127,14 @@ class CampaignStore {
   virtual Result<std::vector<RecentAttempt>> recent_attempts_of_leased(int64_t campaign_id,
                                                                        const std::string& owner,
                                                                        Instant since) = 0;
+  // Every attempt of the campaign started at or after `since` (calls in
+  // progress included), ordered by lead id, then oldest first: the call
+  // history of the whole campaign, streamed (the scrub reads it beside the
+  // list's lead scan, which is in id order too). The sink returns false to
+  // stop; it must not call this CampaignStore. Reads the campaign's
+  // attempts index (campaign_id, lead_id, id) in order, so no sort.
+  virtual Status scan_recent_attempts(int64_t campaign_id, Instant since,
+                                      const std::function<bool(const RecentAttempt&)>& sink) = 0;
   // The campaign's attempts (of one lead, or all), oldest first.
   virtual Result<std::vector<AttemptRow>> attempts(int64_t campaign_id, std::optional<int64_t> lead_id) = 0;
 

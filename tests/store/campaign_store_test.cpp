@@ -297,6 +297,53 @@ TEST_P(CampaignStoreTest, RecentAttemptsOfLeasedLeads) {
   EXPECT_FALSE((*recent)[1].abandoned);
 }
 
+TEST_P(CampaignStoreTest, ScanRecentAttemptsStreamsTheCampaignByLead) {
+  make_campaign(3);
+  int64_t base = first_lead_id();
+  Instant now = clock_.now();
+  auto other = store_->put_campaign("acme", "autumn", "name = \"autumn\"\n");
+  ASSERT_OK(other);
+  // Recorded out of lead order; one too old, one of another campaign.
+  ASSERT_OK(cs_->record_attempt({0, campaign_, base + 2, now - minutes(10), "busy", "", 0, false, ""}));
+  ASSERT_OK(cs_->record_attempt({0, campaign_, base, now - minutes(60 * 30), "busy", "", 0, false, ""}));
+  ASSERT_OK(cs_->record_attempt({0, campaign_, base, now - minutes(120), "abandoned", "", 0, true, ""}));
+  ASSERT_OK(cs_->record_attempt({0, other->id, base, now - minutes(90), "busy", "", 0, false, ""}));
+  ASSERT_OK(cs_->record_attempt({0, campaign_, base + 1, now - minutes(60), "busy", "", 0, false, ""}));
+  ASSERT_OK(cs_->record_attempt({0, campaign_, base, now - minutes(5), "dialing", "", 0, false, ""}));
+  std::vector<RecentAttempt> seen;
+  ASSERT_OK(cs_->scan_recent_attempts(campaign_, now - minutes(60 * 24), [&](const RecentAttempt& a) {
+    seen.push_back(a);
+    return true;
+  }));
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[0].lead_id, base);
+  EXPECT_EQ(seen[0].started_at, now - minutes(120));
+  EXPECT_TRUE(seen[0].abandoned);
+  EXPECT_EQ(seen[1].lead_id, base);
+  EXPECT_EQ(seen[1].started_at, now - minutes(5));
+  EXPECT_FALSE(seen[1].abandoned);
+  EXPECT_EQ(seen[2].lead_id, base + 1);
+  EXPECT_EQ(seen[2].started_at, now - minutes(60));
+  EXPECT_EQ(seen[3].lead_id, base + 2);
+  EXPECT_EQ(seen[3].started_at, now - minutes(10));
+  // The sink stops the scan.
+  int calls = 0;
+  ASSERT_OK(cs_->scan_recent_attempts(campaign_, now - minutes(60 * 24), [&](const RecentAttempt&) {
+    ++calls;
+    return false;
+  }));
+  EXPECT_EQ(calls, 1);
+  // Nothing since a later instant; nothing for a campaign never dialed.
+  calls = 0;
+  auto count = [&](const RecentAttempt&) {
+    ++calls;
+    return true;
+  };
+  ASSERT_OK(cs_->scan_recent_attempts(campaign_, now, count));
+  ASSERT_OK(cs_->scan_recent_attempts(other->id + 1000, now - minutes(60 * 24), count));
+  EXPECT_EQ(calls, 0);
+}
+
 // Two dialer processes lease from the same campaign at once: every lead is
 // handed out exactly once.
 TEST_P(CampaignStoreTest, SetLeadScoresStoresThemAndReordersTheHopper) {

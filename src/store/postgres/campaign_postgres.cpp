@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 #include <utility>
 
 #include "store/campaign_internal.h"
@@ -270,6 +271,32 @@ class PgCampaignStore final : public CampaignStore {
     for (int i = 0; i < PQntuples(r->get()); ++i)
       out.push_back({to_int(r->get(), i, 0), *time(r->get(), i, 1), text(r->get(), i, 2) == "t"});
     return out;
+  }
+
+  Status scan_recent_attempts(int64_t campaign_id, Instant since,
+                              const std::function<bool(const RecentAttempt&)>& sink) override {
+    // Pages by (lead_id, id), as Store::scan_leads pages by id: a cursor
+    // would need a transaction for the whole scan, one query would hold
+    // every row in memory.
+    constexpr int64_t kPage = 2000;
+    int64_t after_lead = std::numeric_limits<int64_t>::min(), after_id = std::numeric_limits<int64_t>::min();
+    while (true) {
+      auto r = run(
+          "SELECT lead_id, id, extract(epoch FROM started_at)::bigint, abandoned FROM call_attempts "
+          "WHERE campaign_id = $1 AND started_at >= to_timestamp($2) AND (lead_id, id) > ($3, $4) "
+          "ORDER BY lead_id, id LIMIT $5",
+          Params().add(campaign_id).add_time(since).add(after_lead).add(after_id).add(kPage),
+          "scan recent attempts");
+      if (!r) return r.error();
+      const PGresult* res = r->get();
+      const int n = PQntuples(res);
+      for (int i = 0; i < n; ++i) {
+        after_lead = to_int(res, i, 0);
+        after_id = to_int(res, i, 1);
+        if (!sink({after_lead, *time(res, i, 2), text(res, i, 3) == "t"})) return {};
+      }
+      if (n < kPage) return {};
+    }
   }
 
   Result<std::vector<AttemptRow>> attempts(int64_t campaign_id, std::optional<int64_t> lead_id) override {

@@ -261,6 +261,22 @@ class SqliteCampaignStore final : public CampaignStore {
     return out;
   }
 
+  Status scan_recent_attempts(int64_t campaign_id, Instant since,
+                              const std::function<bool(const RecentAttempt&)>& sink) override {
+    auto st = prepare(
+        "SELECT lead_id, started_at, abandoned FROM call_attempts "
+        "WHERE campaign_id = ?1 AND started_at >= ?2 ORDER BY lead_id, id",
+        "scan recent attempts");
+    if (!st) return st.error();
+    st->bind(1, campaign_id);
+    st->bind_time(2, since);
+    int rc;
+    while ((rc = st->step()) == SQLITE_ROW)
+      if (!sink({st->int64(0), *st->time(1), st->int64(2) != 0})) return {};
+    if (rc != SQLITE_DONE) return error("scan recent attempts");
+    return {};
+  }
+
   Result<std::vector<AttemptRow>> attempts(int64_t campaign_id, std::optional<int64_t> lead_id) override {
     auto st = prepare(
         "SELECT id, campaign_id, lead_id, started_at, outcome, disposition, talk_seconds, abandoned, receipt, "
