@@ -129,8 +129,11 @@ int64_t scan_matching(store::Store& store, const store::LeadFilter& filter, cons
 }
 
 // --into: copies the tenant's leads the segment matches into a new list,
-// in one import transaction; nothing changes on any error.
-void copy_into(store::Store& store, const LeadsArgs& a, const leads::Segment& where, store::LeadFilter filter) {
+// in one import transaction; nothing changes on any error. The leads are
+// read on a second connection while the import's writer appends them, so
+// memory holds a batch and the set of numbers copied, not the segment.
+void copy_into(store::Store& store, const GlobalOptions& global, const LeadsArgs& a, const leads::Segment& where,
+               store::LeadFilter filter) {
   const std::string tenant = a.tenant.empty() ? "default" : a.tenant;
   filter.tenant = tenant;
   filter.limit.reset();
@@ -140,40 +143,47 @@ void copy_into(store::Store& store, const LeadsArgs& a, const leads::Segment& wh
     throw CliError("--into " + a.into + ": tenant " + tenant +
                        " already has a list of that name; name a new list (nothing copied)",
                    kExitUsage);
-  // The matching leads are gathered first: the writer shares the store's
-  // connection, so the scan must be over before the import begins.
+  auto reader = open_store(global);
+  store::ImportRun run;
+  run.file_name = "segment: " + where.text() + " from " + (a.list.empty() ? "tenant " + tenant : a.list);
+  auto writer = store.begin_import(tenant, a.into, run);
+  if (!writer.ok()) throw CliError("--into " + a.into + ": " + writer.error().message, kExitStore);
   leads::AttributeCensus census(where);
-  std::vector<store::Lead> picked;
+  std::vector<store::Lead> batch;
   std::unordered_set<uint64_t> phones;
-  int64_t matched = 0;
-  auto s = store.scan_leads(filter, [&](const store::Lead& l) {
+  int64_t matched = 0, copied = 0;
+  Status appended;
+  constexpr size_t kBatch = 4096;
+  auto flush = [&] {
+    if (batch.empty() || !appended.ok()) return;
+    appended = (*writer)->append(batch);
+    copied += static_cast<int64_t>(batch.size());
+    batch.clear();
+  };
+  auto s = reader->scan_leads(filter, [&](const store::Lead& l) {
     census.add(l);
     if (!where.matches(l)) return true;
     ++matched;
-    if (phones.insert(l.phone).second) picked.push_back(l);  // a number once per list
-    return true;
+    if (!phones.insert(l.phone).second) return true;  // a number once per list
+    batch.push_back(l);
+    batch.back().id = 0;
+    if (batch.size() == kBatch) flush();
+    return appended.ok();
   });
-  if (!s.ok()) throw CliError(s.error().message, kExitStore);
+  flush();
+  // On any error below, the writer goes away uncommitted: rolled back.
+  if (!s.ok()) throw CliError(s.error().message + " (nothing copied)", kExitStore);
+  if (!appended.ok())
+    throw CliError("--into " + a.into + ": " + appended.error().message + " (nothing copied)", kExitStore);
   auto unknown = census.unknown();
   if (!unknown.empty()) {
     std::string msg = "--where: ";
     for (size_t i = 0; i < unknown.size(); ++i) msg += (i ? "; " : "") + unknown[i];
     throw CliError(msg + " (nothing copied)", kExitUsage);
   }
-  store::ImportRun run;
-  run.file_name = "segment: " + where.text() + " from " + (a.list.empty() ? "tenant " + tenant : a.list);
-  auto writer = store.begin_import(tenant, a.into, run);
-  if (!writer.ok()) throw CliError("--into " + a.into + ": " + writer.error().message, kExitStore);
-  constexpr size_t kBatch = 4096;
-  for (size_t i = 0; i < picked.size(); i += kBatch) {
-    std::span<store::Lead> batch(picked.data() + i, std::min(kBatch, picked.size() - i));
-    for (auto& l : batch) l.id = 0;
-    if (auto st = (*writer)->append(batch); !st.ok())
-      throw CliError("--into " + a.into + ": " + st.error().message + " (nothing copied)", kExitStore);
-  }
   store::ImportRun counts;
   counts.rows = matched;
-  counts.imported = static_cast<int64_t>(picked.size());
+  counts.imported = copied;
   counts.duplicates = matched - counts.imported;
   auto done = (*writer)->commit(counts);
   if (!done.ok()) throw CliError("--into " + a.into + ": " + done.error().message + " (nothing copied)", kExitStore);
@@ -278,7 +288,7 @@ const CommandRegistration leads_reg(31, [](CLI::App& app, GlobalOptions& global)
     if (where && !filter.region) filter.region = where->required_region();
     const leads::Segment* segment = where ? &*where : nullptr;
     if (!a->into.empty()) {
-      copy_into(*store, *a, *where, filter);
+      copy_into(*store, global, *a, *where, filter);
       return;
     }
     if (a->count && segment) {
