@@ -12,7 +12,11 @@
 // PostgreSQL it is the client's share only: receiving, and for scan_leads
 // decoding, while the server's work shows in wall time).
 //
-//   bench_scan [--rows N] [--runs R] [--dir DIR] [--no-postgres] [--no-sqlite]
+// PostgreSQL's statistics are gathered (VACUUM ANALYZE) before the scans,
+// unless --no-analyze: then the scans run as right after an import, before
+// autovacuum has looked at the table.
+//
+//   bench_scan [--rows N] [--runs R] [--dir DIR] [--no-postgres] [--no-sqlite] [--no-analyze]
 #include <libpq-fe.h>
 #include <sqlite3.h>
 #include <time.h>
@@ -250,7 +254,7 @@ int main(int argc, char** argv) {
   uint64_t rows = 1'000'000;
   int runs = 3;
   std::string parent = "/tmp";
-  bool postgres = true, sqlite = true;
+  bool postgres = true, sqlite = true, analyze = true;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--rows" && i + 1 < argc) {
@@ -263,8 +267,11 @@ int main(int argc, char** argv) {
       postgres = false;
     } else if (a == "--no-sqlite") {
       sqlite = false;
+    } else if (a == "--no-analyze") {
+      analyze = false;
     } else {
-      die("usage: bench_scan [--rows N] [--runs R] [--dir DIR] [--no-postgres] [--no-sqlite]");
+      die("usage: bench_scan [--rows N] [--runs R] [--dir DIR] [--no-postgres] [--no-sqlite] "
+          "[--no-analyze]");
     }
   }
   if (rows == 0 || runs < 1) die("--rows and --runs must be positive");
@@ -294,13 +301,20 @@ int main(int argc, char** argv) {
     auto store = Store::open(server.url());
     if (!store) die(store.error().message);
     fill_store(**store, rows);
-    if (auto s = (*store)->execute("VACUUM ANALYZE leads"); !s) die(s.error().message);
+    if (analyze) {
+      if (auto s = (*store)->execute("VACUUM ANALYZE leads"); !s) die(s.error().message);
+    } else {
+      // Keep autovacuum from gathering statistics during the run.
+      if (auto s = (*store)->execute("ALTER TABLE leads SET (autovacuum_enabled = false)"); !s)
+        die(s.error().message);
+    }
     std::vector<Sample> store_runs, base_runs;
     for (int r = 0; r < runs; ++r) {
       base_runs.push_back(time_postgres_baseline(server.url(), rows));
       store_runs.push_back(time_scan(**store, rows));
     }
-    report("postgresql", "libpq COPY TO STDOUT", rows, store_runs, base_runs);
+    report(analyze ? "postgresql" : "pg-fresh", "libpq COPY TO STDOUT", rows, store_runs,
+           base_runs);
   }
   return 0;
 }

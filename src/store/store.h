@@ -273,12 +273,11 @@ class Store {
   virtual Result<std::optional<Lead>> get_lead(int64_t id) = 0;
   // Streams matching leads in id order; the sink returns false to stop.
   // The Lead passed to the sink is reused for the next one: copy what you
-  // keep. PostgreSQL reads in pages by id (one COPY each, growing from
-  // 1,000 to 64,000 leads), so rows committed by others during a long scan
-  // may appear; the tenant and list names are resolved to lists when the
-  // scan starts. A stop drops the rest of the current page, and the Store
-  // is ready for the next call when scan_leads returns. The sink must not
-  // call this Store.
+  // keep. PostgreSQL streams one COPY statement (the tenant and list names
+  // are resolved to lists when the scan starts) and cancels it on a stop,
+  // except inside an open import's transaction, where the rest is received
+  // and dropped; either way the Store is ready for the next call when
+  // scan_leads returns. The sink must not call this Store.
   virtual Status scan_leads(const LeadFilter& filter,
                             const std::function<bool(const Lead&)>& sink) = 0;
 

@@ -567,6 +567,24 @@ TEST_P(StoreTest, ScanStoppedEarlyLeavesTheStoreUsable) {
   EXPECT_EQ(all.back().phone, leads.back().phone);
 }
 
+TEST_P(StoreTest, ScanStoppedEarlyInsideAnImportKeepsTheImport) {
+  int64_t list = make_list("acme", "spring");
+  std::vector<Lead> leads;
+  for (uint64_t i = 0; i < 3000; ++i) leads.push_back(make_lead(12125550000 + i, i + 2));
+  import(list, leads, 3000);
+  auto writer = store_->begin_import(list, ImportRun{.file_name = "more.csv"});
+  ASSERT_OK(writer);
+  ASSERT_OK((*writer)->append(std::vector<Lead>{make_lead(13105550000, 2)}));
+  int calls = 0;
+  ASSERT_OK(store_->scan_leads({}, [&](const Lead&) { return ++calls < 2; }));
+  EXPECT_EQ(calls, 2);
+  ASSERT_OK((*writer)->append(std::vector<Lead>{make_lead(13105550001, 3)}));
+  ASSERT_OK((*writer)->commit(ImportRun{.rows = 2, .imported = 2}));
+  auto count = store_->count_leads({});
+  ASSERT_OK(count);
+  EXPECT_EQ(*count, 3002);
+}
+
 // Every text field full of what a text COPY, CSV or SQL literal would have
 // to escape; the scan and get_lead give back the same bytes.
 TEST_P(StoreTest, ScanRoundTripsAwkwardText) {

@@ -18,13 +18,7 @@ constexpr const char* kConnectTimeoutSeconds = "5";
 // Serializes concurrent migrators (any constant works; this one spells
 // "TLMK" in ASCII).
 constexpr const char* kMigrationLockKey = "1414286667";
-// scan_leads pages: the first is small, so a scan stopped early (a
-// preview, a limit the sink keeps) reads little; each next one doubles up
-// to the largest, whose rows are what an early stop may still have to
-// receive and drop (a few MB).
 constexpr int64_t kScanPageRows = 2000;  // the do-not-call scan's pages
-constexpr int64_t kScanFirstPageRows = 1000;
-constexpr int64_t kScanMaxPageRows = 64000;
 constexpr size_t kCopyChunkBytes = 1 << 20;
 // timestamptz counts microseconds from 2000-01-01 in binary COPY.
 constexpr int64_t kPgEpochUnixSeconds = 946'684'800;
@@ -831,12 +825,14 @@ class PgStore final : public Store {
 
   Status scan_leads(const LeadFilter& filter,
                     const std::function<bool(const Lead&)>& sink) override {
-    // Pages by id rather than a cursor: a cursor needs a transaction for
-    // the whole scan. The lists are found first and the pages select by
-    // list id: joined by name, the planner cannot tell how many leads a
-    // list has and sorted every remaining lead of the table for each page.
-    // COPY takes no parameters: strings go in as escaped literals, ids are
-    // integers we format.
+    // One COPY ... TO STDOUT (FORMAT binary) for the whole scan: rows come
+    // as the server produces them, under one plan. Pages by id (the scan
+    // before) were planned one by one, and without statistics on a fresh
+    // table each page sorted every remaining lead of the list. The lists
+    // are found first and the scan selects by list id: joined by name, the
+    // planner cannot tell how many leads a list has. COPY takes no
+    // parameters: strings go in as escaped literals, ids are integers we
+    // format. An early stop cancels the statement.
     const std::string op = "scan leads";
     int64_t remaining = filter.limit ? std::max<int64_t>(*filter.limit, 0) : -1;
     if (remaining == 0) return {};
@@ -875,64 +871,64 @@ class PgStore final : public Store {
     }
 
     PGconn* c = conn_->c();
+    // Asks the server to end the COPY, whose rest is then received and
+    // dropped. Not inside a transaction (an open import's): there a cancel
+    // would abort it, so the rest is received whole. A cancel that arrives
+    // after the statement has ended is ignored by the server.
+    const bool may_cancel = PQtransactionStatus(c) == PQTRANS_IDLE;
+    auto cancel = [&] {
+      if (!may_cancel) return;
+      std::unique_ptr<PGcancel, decltype(&PQfreeCancel)> handle(PQgetCancel(c), &PQfreeCancel);
+      char error[256];
+      if (handle) (void)PQcancel(handle.get(), error, sizeof error);
+    };
+    std::string sql = std::string("COPY (SELECT ") + kScanColumns + " FROM leads l" +
+                      join_where(where) + " ORDER BY l.id";
+    if (remaining > 0) sql += " LIMIT " + std::to_string(remaining);
+    auto started = conn_->exec(sql + ") TO STDOUT (FORMAT binary)", op);
+    if (!started) return started.error();
     Lead lead;
-    std::optional<int64_t> after;  // the last lead's id
-    int64_t page = kScanFirstPageRows;
-    while (remaining != 0) {
-      int64_t want = remaining < 0 ? page : std::min(remaining, page);
-      std::vector<std::string> conditions = where;
-      if (after) conditions.push_back("l.id > " + std::to_string(*after));
-      auto started = conn_->exec(std::string("COPY (SELECT ") + kScanColumns + " FROM leads l" +
-                                     join_where(conditions) + " ORDER BY l.id LIMIT " +
-                                     std::to_string(want) + ") TO STDOUT (FORMAT binary)",
-                                 op);
-      if (!started) return started.error();
-      // After an early stop or a bad row the rest of the page is received
-      // and dropped (at most one page), so the connection is idle again.
-      bool stopped = false, header = true;
-      Status status;
-      int64_t got = 0;
-      char* raw = nullptr;
-      int n;
-      while ((n = PQgetCopyData(c, &raw, 0)) > 0) {
-        std::unique_ptr<char, PqFree> row(raw);
-        if (stopped || !status) continue;
-        CopyReader in(row.get(), static_cast<size_t>(n));
-        if (header) in.header();  // it comes with the first row
-        header = false;
-        int16_t fields = in.fields();
-        if (in.ok() && fields == -1) continue;  // the trailer
-        if (fields != kScanFields || !decode_lead(in, lead)) {
-          std::string which =
-              after ? "the row after lead " + std::to_string(*after) : std::string("the first row");
-          status = make_error("store_error", "PostgreSQL " + conn_->where() + ": " + op + ": " +
-                                                 which + " is not in the expected binary COPY layout");
-          continue;
-        }
-        ++got;
-        after = lead.id;
-        try {
-          stopped = !sink(lead);
-        } catch (...) {
-          // A sink may throw (the CLI's do): leave the connection idle.
-          row.reset();
-          while (PQgetCopyData(c, &raw, 0) > 0) PQfreemem(raw);
-          while (PGresult* res = PQgetResult(c)) PQclear(res);
-          throw;
-        }
+    int64_t last_id = 0;
+    bool stopped = false, header = true;
+    Status status;
+    char* raw = nullptr;
+    int n;
+    while ((n = PQgetCopyData(c, &raw, 0)) > 0) {
+      std::unique_ptr<char, PqFree> row(raw);
+      if (stopped || !status) continue;  // what was sent before the cancel took effect
+      CopyReader in(row.get(), static_cast<size_t>(n));
+      if (header) in.header();  // it comes with the first row
+      header = false;
+      int16_t fields = in.fields();
+      if (in.ok() && fields == -1) continue;  // the trailer
+      if (fields != kScanFields || !decode_lead(in, lead)) {
+        status = make_error("store_error", "PostgreSQL " + conn_->where() + ": " + op +
+                                               ": the row after lead " + std::to_string(last_id) +
+                                               " is not in the expected binary COPY layout");
+        cancel();
+        continue;
       }
-      if (n == -2 && status) status = conn_->error(op);
-      while (PGresult* res = PQgetResult(c)) {
-        PgResult r(res);
-        if (status && PQresultStatus(r.get()) != PGRES_COMMAND_OK)
-          status = conn_->error(op, r.get());
+      last_id = lead.id;
+      try {
+        stopped = !sink(lead);
+      } catch (...) {
+        // A sink may throw (the CLI's do): leave the connection idle.
+        row.reset();
+        cancel();
+        while (PQgetCopyData(c, &raw, 0) > 0) PQfreemem(raw);
+        while (PGresult* res = PQgetResult(c)) PQclear(res);
+        throw;
       }
-      if (!status || stopped) return status;
-      if (remaining > 0) remaining -= got;
-      if (got < want) break;
-      page = std::min(page * 2, kScanMaxPageRows);
+      if (stopped) cancel();
     }
-    return {};
+    if (n == -2 && status && !stopped) status = conn_->error(op);
+    while (PGresult* res = PQgetResult(c)) {
+      PgResult r(res);
+      // After a stop, the cancel's error (or none, if it came too late).
+      if (status && !stopped && PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+        status = conn_->error(op, r.get());
+    }
+    return status;
   }
 
   // --- registry provenance ---
