@@ -279,8 +279,12 @@ class Store {
   virtual Result<int64_t> count_leads(const LeadFilter& filter) = 0;
   virtual Result<std::optional<Lead>> get_lead(int64_t id) = 0;
   // Streams matching leads in id order; the sink returns false to stop.
-  // PostgreSQL reads in pages by id, so rows committed by others during a
-  // long scan may appear; the sink must not call this Store.
+  // The Lead passed to the sink is reused for the next one: copy what you
+  // keep. PostgreSQL streams one COPY statement (the tenant and list names
+  // are resolved to lists when the scan starts) and cancels it on a stop,
+  // except inside an open import's transaction, where the rest is received
+  // and dropped; either way the Store is ready for the next call when
+  // scan_leads returns. The sink must not call this Store.
   virtual Status scan_leads(const LeadFilter& filter,
                             const std::function<bool(const Lead&)>& sink) = 0;
 

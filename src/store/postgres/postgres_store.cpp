@@ -18,7 +18,7 @@ constexpr const char* kConnectTimeoutSeconds = "5";
 // Serializes concurrent migrators (any constant works; this one spells
 // "TLMK" in ASCII).
 constexpr const char* kMigrationLockKey = "1414286667";
-constexpr int64_t kScanPageRows = 2000;
+constexpr int64_t kScanPageRows = 2000;  // the do-not-call scan's pages
 constexpr size_t kCopyChunkBytes = 1 << 20;
 // timestamptz counts microseconds from 2000-01-01 in binary COPY.
 constexpr int64_t kPgEpochUnixSeconds = 946'684'800;
@@ -284,6 +284,174 @@ void encode_lead(CopyBuffer& b, const Lead& lead, int64_t list_id, int64_t impor
   b.i64(import_id);
   b.time(created_at);
 }
+
+// --- binary COPY decoding: the lead scan ---
+
+// The scan reads COPY (SELECT ...) TO STDOUT (FORMAT binary): rows come as
+// they are produced (a plain query would hold a whole page in one
+// PGresult, text that libpq has already copied once), and values in their
+// stored types: no bigint or timestamp is formatted by the server and
+// parsed here, and a text field is its bytes, so tabs, newlines,
+// backslashes or a literal "\N" need no escaping rules.
+constexpr int16_t kScanFields = 25;
+constexpr const char* kScanColumns =
+    "l.id, l.list_id, l.phone, l.phone_raw, l.extension, l.number_type, l.time_zones, "
+    "l.first_name, l.last_name, l.email, l.address, l.city, l.region, l.postal_code, l.country, "
+    "l.attributes::text, l.consent_at, l.consent_revoked_at, l.last_purchase_at, "
+    "l.last_inquiry_at, l.contract_active, l.contract_ended_at, l.score, l.source_line, "
+    "coalesce(l.import_id, 0)";
+
+// Reads one CopyData message. Every read checks the bounds: a short or
+// malformed message makes ok() false instead of reading past its end.
+class CopyReader {
+ public:
+  CopyReader(const char* data, size_t size) : p_(data), end_(data + size) {}
+
+  bool ok() const { return ok_; }
+
+  // The file header (signature, flags, extension area).
+  void header() {
+    static constexpr char kSignature[] = "PGCOPY\n\377\r\n";
+    if (!take(sizeof kSignature) || std::memcmp(p_ - sizeof kSignature, kSignature,
+                                                sizeof kSignature) != 0) {
+      ok_ = false;
+      return;
+    }
+    (void)u32();  // flags: only bit 16 (OIDs) is defined, and we ask for none
+    uint32_t extension = u32();
+    if (ok_) ok_ = take(extension);
+  }
+  // A tuple's field count; -1 is the trailer.
+  int16_t fields() { return static_cast<int16_t>(u16()); }
+
+  // A field's length (-1 for NULL) and bytes.
+  int32_t field(const char*& data) {
+    auto len = static_cast<int32_t>(u32());
+    data = p_;
+    if (len < -1) fail();
+    if (len > 0) ok_ = ok_ && take(static_cast<size_t>(len));
+    return len;
+  }
+  int64_t i64() {
+    const char* d;
+    if (field(d) != 8) {
+      fail();
+      return 0;
+    }
+    return static_cast<int64_t>(be(d, 8));
+  }
+  void text(std::string& out) {
+    const char* d;
+    int32_t len = field(d);
+    if (len < 0 || !ok_) {
+      out.clear();
+      return;
+    }
+    out.assign(d, static_cast<size_t>(len));
+  }
+  // timestamptz: microseconds from 2000-01-01, floored to the second.
+  std::optional<Instant> time() {
+    const char* d;
+    int32_t len = field(d);
+    if (len == -1) return std::nullopt;
+    if (len != 8) {
+      fail();
+      return std::nullopt;
+    }
+    auto micros = static_cast<int64_t>(be(d, 8));
+    int64_t s = micros / 1'000'000 - (micros % 1'000'000 < 0 ? 1 : 0);
+    return seconds_to_instant(s + kPgEpochUnixSeconds);
+  }
+  bool boolean() {
+    const char* d;
+    if (field(d) != 1) {
+      fail();
+      return false;
+    }
+    return d[0] != 0;
+  }
+  std::optional<double> f64() {
+    const char* d;
+    int32_t len = field(d);
+    if (len == -1) return std::nullopt;
+    if (len != 8) {
+      fail();
+      return std::nullopt;
+    }
+    uint64_t bits = be(d, 8);
+    double v;
+    std::memcpy(&v, &bits, sizeof v);
+    return v;
+  }
+
+ private:
+  bool take(size_t n) {
+    if (static_cast<size_t>(end_ - p_) < n) return false;
+    p_ += n;
+    return true;
+  }
+  uint32_t u32() {
+    if (!ok_ || !take(4)) {
+      fail();
+      return 0;
+    }
+    return static_cast<uint32_t>(be(p_ - 4, 4));
+  }
+  uint16_t u16() {
+    if (!ok_ || !take(2)) {
+      fail();
+      return 0;
+    }
+    return static_cast<uint16_t>(be(p_ - 2, 2));
+  }
+  static uint64_t be(const char* d, int n) {
+    uint64_t v = 0;
+    for (int i = 0; i < n; ++i) v = (v << 8) | static_cast<unsigned char>(d[i]);
+    return v;
+  }
+  void fail() { ok_ = false; }
+
+  const char* p_;
+  const char* end_;
+  bool ok_ = true;
+};
+
+// One scanned row into `l`. Every field is assigned, so one Lead takes row
+// after row: its strings keep their buffers and a scan allocates nothing
+// per lead. `in` is past the field count; false when the rest is not such
+// a row.
+bool decode_lead(CopyReader& in, Lead& l) {
+  l.id = in.i64();
+  l.list_id = in.i64();
+  l.phone = static_cast<uint64_t>(in.i64());
+  in.text(l.phone_raw);
+  in.text(l.extension);
+  in.text(l.number_type);
+  in.text(l.time_zones);
+  in.text(l.first_name);
+  in.text(l.last_name);
+  in.text(l.email);
+  in.text(l.address);
+  in.text(l.city);
+  in.text(l.region);
+  in.text(l.postal_code);
+  in.text(l.country);
+  in.text(l.attributes_json);
+  l.facts.consent_at = in.time();
+  l.facts.consent_revoked_at = in.time();
+  l.facts.last_purchase_at = in.time();
+  l.facts.last_inquiry_at = in.time();
+  l.facts.contract_active = in.boolean();
+  l.facts.contract_ended_at = in.time();
+  l.score = in.f64();
+  l.source_line = static_cast<uint64_t>(in.i64());
+  l.import_id = in.i64();
+  return in.ok();
+}
+
+struct PqFree {
+  void operator()(char* p) const { PQfreemem(p); }
+};
 
 class PgWriter final : public LeadWriter {
  public:
@@ -657,34 +825,110 @@ class PgStore final : public Store {
 
   Status scan_leads(const LeadFilter& filter,
                     const std::function<bool(const Lead&)>& sink) override {
-    // Pages by id rather than a cursor: a cursor needs a transaction for
-    // the whole scan, and a single query would hold every row in memory.
-    FilterSql f = filter_sql(filter, '$');
-    std::vector<std::string> where = f.where;
-    where.push_back("l.id > " + placeholder('$', f.params.size() + 1));
-    std::string sql = std::string("SELECT ") + kLeadColumns + " FROM " + f.from +
-                      join_where(where) + " ORDER BY l.id LIMIT " +
-                      placeholder('$', f.params.size() + 2);
+    // One COPY ... TO STDOUT (FORMAT binary) for the whole scan: rows come
+    // as the server produces them, under one plan. Pages by id (the scan
+    // before) were planned one by one, and without statistics on a fresh
+    // table each page sorted every remaining lead of the list. The lists
+    // are found first and the scan selects by list id: joined by name, the
+    // planner cannot tell how many leads a list has. COPY takes no
+    // parameters: strings go in as escaped literals, ids are integers we
+    // format. An early stop cancels the statement.
+    const std::string op = "scan leads";
     int64_t remaining = filter.limit ? std::max<int64_t>(*filter.limit, 0) : -1;
-    int64_t after = std::numeric_limits<int64_t>::min();
-    while (remaining != 0) {
-      int64_t page = remaining < 0 ? kScanPageRows : std::min(remaining, kScanPageRows);
-      std::vector<Param> values = params(f.params);
-      values.push_back(p(after));
-      values.push_back(p(page));
-      auto r = conn_->query(sql, values, "scan leads");
-      if (!r) return r.error();
-      const PGresult* res = r->get();
-      int n = PQntuples(res);
-      for (int i = 0; i < n; ++i) {
-        Lead lead = read_lead(res, i);
-        after = lead.id;
-        if (!sink(lead)) return {};
+    if (remaining == 0) return {};
+    std::vector<std::string> where;
+    if (filter.tenant || filter.list) {
+      std::string sql = "SELECT li.id FROM lists li";
+      std::vector<std::string> conditions;
+      std::vector<Param> values;
+      if (filter.tenant) {
+        sql += " JOIN tenants t ON t.id = li.tenant_id";
+        values.push_back(*filter.tenant);
+        conditions.push_back("t.name = $" + std::to_string(values.size()));
       }
-      if (remaining > 0) remaining -= n;
-      if (n < page) break;
+      if (filter.list) {
+        values.push_back(*filter.list);
+        conditions.push_back("li.name = $" + std::to_string(values.size()));
+      }
+      auto lists = conn_->query(sql + join_where(conditions) + " ORDER BY li.id", values, op);
+      if (!lists) return lists.error();
+      int n = PQntuples(lists->get());
+      if (n == 0) return {};
+      std::string in = "l.list_id IN (";
+      for (int i = 0; i < n; ++i) {
+        if (i > 0) in += ", ";
+        in += std::to_string(get_int(lists->get(), i, 0));
+      }
+      where.push_back(in + ")");
     }
-    return {};
+    for (const auto& [column, value] : {std::pair{"l.country", &filter.country},
+                                        std::pair{"l.region", &filter.region}}) {
+      if (!*value) continue;
+      std::unique_ptr<char, PqFree> literal(
+          PQescapeLiteral(conn_->c(), (*value)->data(), (*value)->size()));
+      if (!literal) return conn_->error(op);
+      where.push_back(std::string(column) + " = " + literal.get());
+    }
+
+    PGconn* c = conn_->c();
+    // Asks the server to end the COPY, whose rest is then received and
+    // dropped. Not inside a transaction (an open import's): there a cancel
+    // would abort it, so the rest is received whole. A cancel that arrives
+    // after the statement has ended is ignored by the server.
+    const bool may_cancel = PQtransactionStatus(c) == PQTRANS_IDLE;
+    auto cancel = [&] {
+      if (!may_cancel) return;
+      std::unique_ptr<PGcancel, decltype(&PQfreeCancel)> handle(PQgetCancel(c), &PQfreeCancel);
+      char error[256];
+      if (handle) (void)PQcancel(handle.get(), error, sizeof error);
+    };
+    std::string sql = std::string("COPY (SELECT ") + kScanColumns + " FROM leads l" +
+                      join_where(where) + " ORDER BY l.id";
+    if (remaining > 0) sql += " LIMIT " + std::to_string(remaining);
+    auto started = conn_->exec(sql + ") TO STDOUT (FORMAT binary)", op);
+    if (!started) return started.error();
+    Lead lead;
+    int64_t last_id = 0;
+    bool stopped = false, header = true;
+    Status status;
+    char* raw = nullptr;
+    int n;
+    while ((n = PQgetCopyData(c, &raw, 0)) > 0) {
+      std::unique_ptr<char, PqFree> row(raw);
+      if (stopped || !status) continue;  // what was sent before the cancel took effect
+      CopyReader in(row.get(), static_cast<size_t>(n));
+      if (header) in.header();  // it comes with the first row
+      header = false;
+      int16_t fields = in.fields();
+      if (in.ok() && fields == -1) continue;  // the trailer
+      if (fields != kScanFields || !decode_lead(in, lead)) {
+        status = make_error("store_error", "PostgreSQL " + conn_->where() + ": " + op +
+                                               ": the row after lead " + std::to_string(last_id) +
+                                               " is not in the expected binary COPY layout");
+        cancel();
+        continue;
+      }
+      last_id = lead.id;
+      try {
+        stopped = !sink(lead);
+      } catch (...) {
+        // A sink may throw (the CLI's do): leave the connection idle.
+        row.reset();
+        cancel();
+        while (PQgetCopyData(c, &raw, 0) > 0) PQfreemem(raw);
+        while (PGresult* res = PQgetResult(c)) PQclear(res);
+        throw;
+      }
+      if (stopped) cancel();
+    }
+    if (n == -2 && status && !stopped) status = conn_->error(op);
+    while (PGresult* res = PQgetResult(c)) {
+      PgResult r(res);
+      // After a stop, the cancel's error (or none, if it came too late).
+      if (status && !stopped && PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+        status = conn_->error(op, r.get());
+    }
+    return status;
   }
 
   Result<int64_t> set_lead_scores(std::span<const LeadScore> scores) override {

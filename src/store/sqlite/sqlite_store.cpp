@@ -75,6 +75,15 @@ class Stmt {
     return std::string(reinterpret_cast<const char*>(p),
                        static_cast<size_t>(sqlite3_column_bytes(s_, col)));
   }
+  // Into `out`, reusing its buffer (a scan reads every lead into one Lead).
+  void text_into(int col, std::string& out) const {
+    const auto* p = sqlite3_column_text(s_, col);
+    if (!p) {
+      out.clear();
+      return;
+    }
+    out.assign(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(s_, col)));
+  }
   std::optional<Instant> time(int col) const {
     if (is_null(col)) return std::nullopt;
     return seconds_to_instant(int64(col));
@@ -154,33 +163,40 @@ constexpr const char* kLeadColumns =
     "l.attributes, l.consent_at, l.consent_revoked_at, l.last_purchase_at, l.last_inquiry_at, "
     "l.contract_active, l.contract_ended_at, l.score, l.source_line, l.import_id";
 
-Lead read_lead(const Stmt& st) {
-  Lead l;
+// Every field is assigned, so one Lead can take row after row: its
+// strings keep their buffers and a scan allocates nothing per lead.
+void read_lead_into(const Stmt& st, Lead& l) {
   l.id = st.int64(0);
   l.list_id = st.int64(1);
   l.phone = static_cast<uint64_t>(st.int64(2));
-  l.phone_raw = st.text(3);
-  l.extension = st.text(4);
-  l.number_type = st.text(5);
-  l.time_zones = st.text(6);
-  l.first_name = st.text(7);
-  l.last_name = st.text(8);
-  l.email = st.text(9);
-  l.address = st.text(10);
-  l.city = st.text(11);
-  l.region = st.text(12);
-  l.postal_code = st.text(13);
-  l.country = st.text(14);
-  l.attributes_json = st.text(15);
+  st.text_into(3, l.phone_raw);
+  st.text_into(4, l.extension);
+  st.text_into(5, l.number_type);
+  st.text_into(6, l.time_zones);
+  st.text_into(7, l.first_name);
+  st.text_into(8, l.last_name);
+  st.text_into(9, l.email);
+  st.text_into(10, l.address);
+  st.text_into(11, l.city);
+  st.text_into(12, l.region);
+  st.text_into(13, l.postal_code);
+  st.text_into(14, l.country);
+  st.text_into(15, l.attributes_json);
   l.facts.consent_at = st.time(16);
   l.facts.consent_revoked_at = st.time(17);
   l.facts.last_purchase_at = st.time(18);
   l.facts.last_inquiry_at = st.time(19);
   l.facts.contract_active = st.int64(20) != 0;
   l.facts.contract_ended_at = st.time(21);
+  l.score.reset();
   if (!st.is_null(22)) l.score = sqlite3_column_double(st.get(), 22);
   l.source_line = static_cast<uint64_t>(st.int64(23));
   l.import_id = st.int64(24);
+}
+
+Lead read_lead(const Stmt& st) {
+  Lead l;
+  read_lead_into(st, l);
   return l;
 }
 
@@ -572,8 +588,10 @@ class SqliteStore final : public Store {
     bind_params(*st, f.params);
     if (filter.limit) st->bind(static_cast<int>(f.params.size()) + 1, *filter.limit);
     int rc;
+    Lead lead;
     while ((rc = st->step()) == SQLITE_ROW) {
-      if (!sink(read_lead(*st))) return {};
+      read_lead_into(*st, lead);
+      if (!sink(lead)) return {};
     }
     if (rc != SQLITE_DONE) return db_->error("scan leads");
     return {};
