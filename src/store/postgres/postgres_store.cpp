@@ -826,9 +826,9 @@ class PgStore final : public Store {
   Status scan_leads(const LeadFilter& filter,
                     const std::function<bool(const Lead&)>& sink) override {
     // One COPY ... TO STDOUT (FORMAT binary) for the whole scan: rows come
-    // as the server produces them, under one plan. Pages by id (the scan
-    // before) were planned one by one, and without statistics on a fresh
-    // table each page sorted every remaining lead of the list. The lists
+    // as the server produces them, under one plan. (Pages by id would be
+    // planned one by one, and without statistics on a fresh table each
+    // page would sort every remaining lead of the list.) The lists
     // are found first and the scan selects by list id: joined by name, the
     // planner cannot tell how many leads a list has. COPY takes no
     // parameters: strings go in as escaped literals, ids are integers we
