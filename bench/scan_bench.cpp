@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_leads.h"
 #include "pg_server.h"
 #include "store/store.h"
 
@@ -41,7 +42,10 @@ using telemark::store::Lead;
 using telemark::store::LeadFilter;
 using telemark::store::Store;
 
-constexpr size_t kBatch = 10'000;
+constexpr size_t kBatch = telemark::bench::kLeadBatch;
+using telemark::bench::die;
+using telemark::bench::fill_batch;
+using telemark::bench::template_batch;
 
 // The columns scan_leads reads, as each backend selects them
 // (src/store/*/ *_store.cpp, kLeadColumns).
@@ -86,40 +90,6 @@ double median(const std::vector<Sample>& runs, double Sample::*m) {
   return v[v.size() / 2];
 }
 
-[[noreturn]] void die(const std::string& msg) {
-  std::fprintf(stderr, "bench_scan: %s\n", msg.c_str());
-  std::exit(1);
-}
-
-uint64_t phone_of(uint64_t row) {
-  return 10'000'000'000ULL + (row * 2654435761ULL) % 9'000'000'000ULL;
-}
-
-// Realistic-looking leads, as bench_store imports them.
-std::vector<Lead> template_batch() {
-  const char* first[] = {"Ann", "Bob", "Carla", "Dmitri", "Eve", "François", "Giulia", "Hiro"};
-  const char* last[] = {"Lee", "Smith", "Rossi", "García", "Nguyen", "Müller", "Kowalski"};
-  const char* city[] = {"New York", "Buffalo", "Albany", "Rochester", "Syracuse"};
-  std::vector<Lead> batch(kBatch);
-  for (size_t i = 0; i < kBatch; ++i) {
-    Lead& l = batch[i];
-    l.number_type = i % 3 ? "mobile" : "fixed_line_or_mobile";
-    l.time_zones = "America/New_York";
-    l.first_name = first[i % 8];
-    l.last_name = last[i % 7];
-    l.email = std::string(first[i % 8]) + "." + std::to_string(i) + "@example.com";
-    l.address = std::to_string(100 + i % 900) + " Main Street";
-    l.city = city[i % 5];
-    l.region = "NY";
-    l.postal_code = std::to_string(10000 + i % 90000);
-    l.country = "US";
-    l.attributes_json = i % 4 ? "{}" : R"({"segment":"gold"})";
-    if (i % 5 == 0) l.facts.consent_at = telemark::Instant(std::chrono::seconds(1'700'000'000 + i));
-    if (i % 2 == 0) l.score = 0.001 * static_cast<double>(i % 1000);
-  }
-  return batch;
-}
-
 void fill_store(Store& store, uint64_t rows) {
   if (auto s = store.migrate(); !s) die(s.error().message);
   auto list = store.ensure_list("bench", "leads");
@@ -135,13 +105,7 @@ void fill_store(Store& store, uint64_t rows) {
     auto writer = store.begin_import(target, run);
     if (!writer) die(writer.error().message);
     for (uint64_t first = 0; first < n_rows; first += kBatch) {
-      for (size_t i = 0; i < batch.size(); ++i) {
-        uint64_t row = first + i;
-        batch[i].phone = phone_of(row);
-        char raw[24] = "+";
-        batch[i].phone_raw.assign(raw, std::to_chars(raw + 1, raw + sizeof raw, batch[i].phone).ptr);
-        batch[i].source_line = row + 2;
-      }
+      fill_batch(batch, first);
       size_t n = std::min<uint64_t>(kBatch, n_rows - first);
       if (auto s = (*writer)->append(std::span<const Lead>(batch.data(), n)); !s)
         die(s.error().message);

@@ -30,6 +30,7 @@
 
 #include "base/paths.h"
 #include "base/time.h"
+#include "bench_leads.h"
 #include "pg_server.h"
 #include "store/store.h"
 
@@ -41,7 +42,10 @@ using telemark::store::ImportRun;
 using telemark::store::Lead;
 using telemark::store::Store;
 
-constexpr size_t kBatch = 10'000;
+constexpr size_t kBatch = telemark::bench::kLeadBatch;
+using telemark::bench::die;
+using telemark::bench::fill_batch;
+using telemark::bench::template_batch;
 constexpr const char* kColumns =
     "list_id,phone,phone_raw,extension,number_type,time_zones,first_name,last_name,email,"
     "address,city,region,postal_code,country,attributes,consent_at,consent_revoked_at,"
@@ -78,54 +82,6 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-[[noreturn]] void die(const std::string& msg) {
-  std::fprintf(stderr, "bench_store: %s\n", msg.c_str());
-  std::exit(1);
-}
-
-// A distinct, scattered 11-digit number per row, so the UNIQUE(list_id,
-// phone) index is filled in random order as real lists do. 2654435761 is
-// prime, hence a bijection modulo 9e9.
-uint64_t phone_of(uint64_t row) {
-  return 10'000'000'000ULL + (row * 2654435761ULL) % 9'000'000'000ULL;
-}
-
-// One batch of realistic-looking leads; rows differ by phone and line.
-std::vector<Lead> template_batch() {
-  const char* first[] = {"Ann", "Bob", "Carla", "Dmitri", "Eve", "François", "Giulia", "Hiro"};
-  const char* last[] = {"Lee", "Smith", "Rossi", "García", "Nguyen", "Müller", "Kowalski"};
-  const char* city[] = {"New York", "Buffalo", "Albany", "Rochester", "Syracuse"};
-  std::vector<Lead> batch(kBatch);
-  for (size_t i = 0; i < kBatch; ++i) {
-    Lead& l = batch[i];
-    l.number_type = i % 3 ? "mobile" : "fixed_line_or_mobile";
-    l.time_zones = "America/New_York";
-    l.first_name = first[i % 8];
-    l.last_name = last[i % 7];
-    l.email = std::string(first[i % 8]) + "." + std::to_string(i) + "@example.com";
-    l.address = std::to_string(100 + i % 900) + " Main Street";
-    l.city = city[i % 5];
-    l.region = "NY";
-    l.postal_code = std::to_string(10000 + i % 90000);
-    l.country = "US";
-    l.attributes_json = i % 4 ? "{}" : R"({"segment":"gold"})";
-    if (i % 5 == 0) l.facts.consent_at = telemark::Instant(std::chrono::seconds(1'700'000'000 + i));
-    if (i % 2 == 0) l.score = 0.001 * static_cast<double>(i % 1000);
-  }
-  return batch;
-}
-
-void fill(std::vector<Lead>& batch, uint64_t first_row) {
-  for (size_t i = 0; i < batch.size(); ++i) {
-    uint64_t row = first_row + i;
-    batch[i].phone = phone_of(row);
-    // Not "+" + std::to_string(): GCC 12 -O3 warns falsely on it (-Wrestrict).
-    char raw[24] = "+";
-    batch[i].phone_raw.assign(raw, std::to_chars(raw + 1, raw + sizeof raw, batch[i].phone).ptr);
-    batch[i].source_line = row + 2;
-  }
-}
-
 std::string csv_time(const std::optional<telemark::Instant>& t) {
   return t ? std::to_string(telemark::to_unix_seconds(*t)) : "";
 }
@@ -145,7 +101,7 @@ void write_csv(const std::string& path, uint64_t rows) {
   out << kColumns << '\n';
   std::vector<Lead> batch = template_batch();
   for (uint64_t first = 0; first < rows; first += kBatch) {
-    fill(batch, first);
+    fill_batch(batch, first);
     size_t n = std::min<uint64_t>(kBatch, rows - first);
     for (size_t i = 0; i < n; ++i) {
       const Lead& l = batch[i];
@@ -215,7 +171,7 @@ StoreSamples time_store(const std::string& location, uint64_t rows) {
   if (!writer) die(writer.error().message);
   for (uint64_t first = 0; first < rows; first += kBatch) {
     Stopwatch fill_watch;
-    fill(batch, first);  // the caller's work, not the store's: not counted
+    fill_batch(batch, first);  // the caller's work, not the store's: not counted
     Sample f = fill_watch.elapsed();
     filling.wall += f.wall;
     filling.cpu += f.cpu;
