@@ -8,6 +8,7 @@
 #include "base/time.h"
 #include "cli/common.h"
 #include "leads/csv.h"
+#include "leads/lead_text.h"
 #include "leads/segment.h"
 
 namespace telemark::cli {
@@ -21,39 +22,22 @@ void print_lead_row(const store::Lead& l) {
 
 std::string opt_time(const std::optional<Instant>& t) { return t ? format_iso8601(*t) : ""; }
 
-const char* kExportHeader =
-    "lead_id,list_id,phone,phone_raw,extension,number_type,time_zones,first_name,last_name,email,"
-    "address,city,region,postal_code,country,consent_at,consent_revoked_at,last_purchase_at,"
-    "last_inquiry_at,contract_active,contract_ended_at,score,attributes\n";
+// The export's columns: the lead's text fields (leads/lead_text.h), then
+// its score and its custom attributes as JSON.
+std::string export_header() {
+  std::string h;
+  for (std::string_view f : leads::lead_text_fields()) (h += f) += ',';
+  return h + "score,attributes\n";
+}
 
 std::string export_row(const store::Lead& l) {
   std::string row;
-  auto add = [&](const std::string& v) {
-    leads::append_csv_field(row, v);
+  for (size_t i = 0; i < leads::lead_text_fields().size(); ++i) {
+    leads::append_csv_field(row, leads::lead_field_text(l, i));
     row.push_back(',');
-  };
-  add(std::to_string(l.id));
-  add(std::to_string(l.list_id));
-  add("+" + std::to_string(l.phone));
-  add(l.phone_raw);
-  add(l.extension);
-  add(l.number_type);
-  add(l.time_zones);
-  add(l.first_name);
-  add(l.last_name);
-  add(l.email);
-  add(l.address);
-  add(l.city);
-  add(l.region);
-  add(l.postal_code);
-  add(l.country);
-  add(opt_time(l.facts.consent_at));
-  add(opt_time(l.facts.consent_revoked_at));
-  add(opt_time(l.facts.last_purchase_at));
-  add(opt_time(l.facts.last_inquiry_at));
-  add(l.facts.contract_active ? "true" : "false");
-  add(opt_time(l.facts.contract_ended_at));
-  add(l.score ? std::to_string(*l.score) : "");
+  }
+  leads::append_csv_field(row, l.score ? std::to_string(*l.score) : "");
+  row.push_back(',');
   leads::append_csv_field(row, l.attributes_json);
   row.push_back('\n');
   return row;
@@ -309,7 +293,7 @@ const CommandRegistration leads_reg(31, [](CLI::App& app, GlobalOptions& global)
       if (!segment && limit > 0) filter.limit = limit;
       std::FILE* out = a->export_path == "-" ? stdout : std::fopen(a->export_path.c_str(), "wb");
       if (!out) throw CliError("--export " + a->export_path + ": cannot create the file", kExitUsage);
-      std::fputs(kExportHeader, out);
+      std::fputs(export_header().c_str(), out);
       int64_t n = 0;
       try {
         n = scan_matching(*store, filter, segment, limit, [&](const store::Lead& l) {

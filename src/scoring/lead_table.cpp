@@ -7,6 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "leads/lead_text.h"
 #include "scoring/apply.h"
 
 #include "base/time.h"
@@ -14,46 +15,9 @@
 namespace telemark::scoring {
 namespace {
 
-constexpr std::string_view kFields[] = {
-    "lead_id",    "list_id",          "phone",      "phone_raw",          "extension",         "number_type",
-    "time_zones", "first_name",       "last_name",  "email",              "address",           "city",
-    "region",     "postal_code",      "country",    "consent_at",         "consent_revoked_at", "last_purchase_at",
-    "last_inquiry_at", "contract_active", "contract_ended_at"};
+int field_index(std::string_view name) { return leads::lead_text_field_index(name); }
 
-int field_index(std::string_view name) {
-  for (size_t i = 0; i < std::size(kFields); ++i)
-    if (kFields[i] == name) return static_cast<int>(i);
-  return -1;
-}
-
-std::string opt_time(const std::optional<Instant>& t) { return t ? format_iso8601(*t) : ""; }
-
-std::string field_text(const store::Lead& l, int field) {
-  switch (field) {
-    case 0: return std::to_string(l.id);
-    case 1: return std::to_string(l.list_id);
-    case 2: return "+" + std::to_string(l.phone);
-    case 3: return l.phone_raw;
-    case 4: return l.extension;
-    case 5: return l.number_type;
-    case 6: return l.time_zones;
-    case 7: return l.first_name;
-    case 8: return l.last_name;
-    case 9: return l.email;
-    case 10: return l.address;
-    case 11: return l.city;
-    case 12: return l.region;
-    case 13: return l.postal_code;
-    case 14: return l.country;
-    case 15: return opt_time(l.facts.consent_at);
-    case 16: return opt_time(l.facts.consent_revoked_at);
-    case 17: return opt_time(l.facts.last_purchase_at);
-    case 18: return opt_time(l.facts.last_inquiry_at);
-    case 19: return l.facts.contract_active ? "true" : "false";
-    case 20: return opt_time(l.facts.contract_ended_at);
-  }
-  return {};
-}
+std::string field_text(const store::Lead& l, int field) { return leads::lead_field_text(l, static_cast<size_t>(field)); }
 
 std::string attribute_column(const std::string& key) {
   return field_index(key) >= 0 ? "attributes." + key : key;
@@ -67,10 +31,11 @@ std::string value_text(const nlohmann::json& v) {
 
 }  // namespace
 
-std::span<const std::string_view> lead_field_columns() { return kFields; }
+std::span<const std::string_view> lead_field_columns() { return leads::lead_text_fields(); }
 
 std::vector<std::string> lead_columns(const std::set<std::string>& attributes) {
-  std::vector<std::string> out(std::begin(kFields), std::end(kFields));
+  auto fields = leads::lead_text_fields();
+  std::vector<std::string> out(fields.begin(), fields.end());
   out.insert(out.end(), attributes.begin(), attributes.end());
   return out;
 }
