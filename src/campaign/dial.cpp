@@ -9,7 +9,6 @@ namespace telemark::campaign {
 
 namespace {
 constexpr Duration kEmptyBackoff = std::chrono::seconds(30);
-constexpr Duration kDay = std::chrono::hours(24);
 // A dialed lead's lease covers its whole call, however long the talk.
 constexpr Duration kCallLease = std::chrono::hours(2);
 // A held personal callback's lease outlasts the dialer's hold by this much,
@@ -167,7 +166,7 @@ compliance::CallIntent ComplianceGate::intent_for(const BookEntry& e, Instant at
     campaign_.registry_facts(intent);
   }
   CallRecord& calls = book_.calls(e.row.lead_id);
-  while (!calls.attempts.empty() && calls.attempts.front() + kDay <= at) calls.attempts.pop_front();
+  forget_older_than_a_day(calls, at);
   fill_history(calls, at, intent.history);
   intent.at = at;
   return intent;
@@ -181,13 +180,13 @@ dialer::GateDecision ComplianceGate::check(const dialer::DialLead& lead, Instant
     return out;
   }
   compliance::Decision d = engine_.decide(intent_for(*e, now));
-  out.allow = d.verdict == compliance::Verdict::kCallable;
-  for (const auto& r : d.reasons) out.reasons.push_back(engine_.reason_string(r));
-  out.earliest_retry = d.next_allowed_at;
-  out.receipt = std::string(compliance::to_string(d.verdict));
-  for (const auto& r : out.reasons) out.receipt += " " + r;
-
   compliance::Engine::Explanation ex = engine_.explain(d);
+  out.allow = d.verdict == compliance::Verdict::kCallable;
+  out.reasons = ex.reasons;
+  out.earliest_retry = d.next_allowed_at;
+  out.receipt = ex.verdict;
+  for (const auto& reason : out.reasons) out.receipt += " " + reason;
+
   store::DecisionReceipt& r = e->receipt;
   r = store::DecisionReceipt{};
   r.tenant = campaign_.tenant;

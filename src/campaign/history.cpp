@@ -11,6 +11,10 @@ void add_attempt(CallRecord& record, Instant started_at, bool abandoned, Instant
   if (abandoned) record.last_abandoned_at = started_at;
 }
 
+void forget_older_than_a_day(CallRecord& record, Instant at) {
+  while (!record.attempts.empty() && record.attempts.front() + kDay <= at) record.attempts.pop_front();
+}
+
 void fill_history(const CallRecord& record, Instant at, compliance::CallHistory& history) {
   history = compliance::CallHistory{};
   for (Instant t : record.attempts)

@@ -32,6 +32,10 @@ struct CallRecord {
 // abandoned call.
 void add_attempt(CallRecord& record, Instant started_at, bool abandoned, Instant now);
 
+// Drops the attempts that are no longer in the 24 hours up to `at` (the
+// record of a lead the dialer holds stays small).
+void forget_older_than_a_day(CallRecord& record, Instant at);
+
 // The engine's history for a call at `at`: the attempts of the 24 hours
 // up to `at` (times beyond kMaxAttemptTimes are counted in attempts_24h)
 // and the last abandoned call. Replaces `history`.
