@@ -242,12 +242,13 @@ Status StoreAttemptSink::record_attempt(const dialer::AttemptReceipt& receipt) {
   row.lead_id = receipt.lead.lead_id;
   row.started_at = receipt.at;
   row.receipt = receipt.gate_receipt;
-  if (e->receipt.lead_id == receipt.lead.lead_id && e->receipt.verdict == "callable") {
-    auto ids = store_.record_receipts(std::span<const store::DecisionReceipt>(&e->receipt, 1), campaign_.dial_receipts);
-    if (!ids) return ids.error();
-    row.receipt_id = ids->front();
-    ++counts_.receipts;
-  }
+  if (e->receipt.lead_id != receipt.lead.lead_id || e->receipt.verdict != "callable")
+    return make_error("no_receipt", "lead " + std::to_string(receipt.lead.lead_id) +
+                                        " has no callable decision from the gate: not dialed");
+  auto ids = store_.record_receipts(std::span<const store::DecisionReceipt>(&e->receipt, 1), campaign_.dial_receipts);
+  if (!ids) return ids.error();
+  row.receipt_id = ids->front();
+  ++counts_.receipts;
   auto id = campaigns_.begin_attempt(row, owner_, receipt.at + kCallLease);
   if (!id) return id.error();
   stored_[receipt.attempt_id] = *id;

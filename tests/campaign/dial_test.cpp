@@ -298,6 +298,44 @@ TEST_F(DialTest, GateSeesStoredCallHistory) {
   EXPECT_EQ(*d.earliest_retry, now - std::chrono::hours(3) + std::chrono::hours(24));
 }
 
+// The sink stores no attempt, and so the dialer places no call, for a lead
+// without the gate's callable decision, and records the receipt first
+// when there is one.
+TEST_F(DialTest, NoAttemptWithoutTheGatesCallableReceipt) {
+  auto cs = store::CampaignStore::open(path_);
+  ASSERT_TRUE(cs.ok());
+  Instant now = start() + std::chrono::hours(2);
+  ASSERT_TRUE((*cs)->enroll_list(campaign_.id, list_id_, now).ok());
+  compliance::NumberResolver resolver(*engine_, *zones_, *nanp_);
+  LeadBook book;
+  StoreHopper hopper(*store_, **cs, resolver, book, campaign_, "node-1");
+  ComplianceGate gate(*engine_, book, campaign_, {});
+  StoreAttemptSink sink(*store_, **cs, book, gate, campaign_, "node-1",
+                        [](const dialer::AttemptResult&) { return std::string("sale"); });
+  auto lead = hopper.next(now);
+  ASSERT_TRUE(lead);
+  dialer::AttemptReceipt receipt{1, campaign_.id, *lead, now, "callable", 0};
+  auto refused = sink.record_attempt(receipt);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, "no_receipt");
+  auto none = (*cs)->attempts(campaign_.id, lead->lead_id);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+
+  ASSERT_TRUE(gate.check(*lead, now).allow);
+  ASSERT_TRUE(sink.record_attempt(receipt).ok());
+  auto stored = (*cs)->attempts(campaign_.id, lead->lead_id);
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 1u);
+  store::ReceiptFilter f;
+  f.lead_id = lead->lead_id;
+  auto receipts = store_->receipts(f);
+  ASSERT_TRUE(receipts.ok());
+  ASSERT_EQ(receipts->size(), 1u);
+  EXPECT_EQ(stored->front().receipt_id, receipts->front().id);
+  EXPECT_EQ(receipts->front().verdict, "callable");
+}
+
 TEST_F(DialTest, AbandonmentAccountingSurvivesARestart) {
   auto first = day(start(), 1.0, 11);
   ASSERT_TRUE(first.ok()) << first.error().message;
