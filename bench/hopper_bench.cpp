@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "base/time.h"
+#include "bench_leads.h"
 #include "pg_server.h"
 #include "store/campaign_store.h"
 #include "store/store.h"
@@ -34,10 +35,7 @@ namespace {
 using namespace telemark;
 using Clock_ = std::chrono::steady_clock;
 
-[[noreturn]] void die(const std::string& m) {
-  std::fprintf(stderr, "bench_hopper: %s\n", m.c_str());
-  std::exit(1);
-}
+using telemark::bench::die;
 
 template <class T>
 T must(Result<T> r, const char* what) {
